@@ -1,0 +1,13 @@
+export { applyLiveUpdate, ConfigError, liveConfigView, loadConfig } from './config.ts';
+export type { FaultRates, LatencyMode, LoraModule, SimConfig } from './config.ts';
+export { PROFILES, profileNames } from './profiles.ts';
+export type { SimProfile } from './profiles.ts';
+export { Engine } from './engine/engine.ts';
+export type { EngineObserver, EngineStats, StepPlan } from './engine/engine.ts';
+export { EngineLoop } from './engine/engine-loop.ts';
+export { createSystemClock } from './engine/clock.ts';
+export type { Clock } from './engine/clock.ts';
+export { VirtualClock } from './engine/virtual-clock.ts';
+export { Sequence } from './engine/sequence.ts';
+export { startSimServer } from './server/sim-server.ts';
+export type { SimServer } from './server/sim-server.ts';

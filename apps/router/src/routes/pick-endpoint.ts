@@ -1,0 +1,107 @@
+import { NoEligibleEndpointsError } from '@sluice/scheduling';
+import type { CycleContext, EndpointView, PromptBodyLike, SchedulingRequest, SchedulingResult } from '@sluice/scheduling';
+import type { RouterDeps } from '../deps.ts';
+import { decisionOf } from '../scheduling/decision-log.ts';
+import type { LoadMark } from '../endpoints/endpoint-load.ts';
+import type { RequestPrefix } from '../scheduling/prefix-routing.ts';
+import type { RequestContext } from './request-context.ts';
+
+/**
+ * Looks the request's prompt up in the prefix index for the healthy endpoints, once per request
+ * (before the first pick). Null when prefix routing is off, the profile does not read it, or the
+ * index failed (logged; the request is routed on load alone).
+ */
+export async function lookupPrefix(deps: RouterDeps, ctx: RequestContext): Promise<PrefixWithLoad | null> {
+  if (deps.prefix === null || !deps.scheduler.usesPrefixMatch()) return null;
+  try {
+    const loadMark = deps.load.mark();
+    const found = await deps.prefix.lookup(ctx.resolution.targetModel, ctx.body.json as PromptBodyLike, deps.health.healthyNames());
+    return { ...found, loadMark };
+  } catch (error) {
+    ctx.log.warn({ err: error }, 'prefix index lookup failed; routing on load only');
+    return null;
+  }
+}
+
+/** A prefix lookup plus the release counters taken when its in-flight counts were read. */
+export interface PrefixWithLoad extends RequestPrefix {
+  readonly loadMark: LoadMark;
+}
+
+/** A pick: the endpoint and the cycle it was made in (for onPicked observers). */
+export interface Pick {
+  readonly endpoint: string;
+  readonly cycle: CycleContext;
+  readonly view: EndpointView;
+  /** The scheduler's full result (scores per candidate, for the scheduling span). */
+  readonly result: SchedulingResult;
+  /** Endpoints offered to the scheduler (healthy or not, minus the ones already tried). */
+  readonly candidates: number;
+}
+
+/**
+ * Ask the scheduler for an endpoint not yet tried; null when none is eligible. Endpoint views carry
+ * global in-flight counts (from the prefix lookup's round trip when it has them, else the store
+ * snapshot), and the scraped metrics when fresh.
+ */
+export function pick(deps: RouterDeps, ctx: RequestContext, tried: ReadonlySet<string>, prefix: PrefixWithLoad | null): Pick | null {
+  const started = performance.now();
+  const views: EndpointView[] = [];
+  for (const s of deps.health.snapshot()) {
+    if (tried.has(s.name)) continue;
+    const looked = prefix?.inFlight?.get(s.name);
+    const inFlight = looked === undefined || prefix === null ? deps.load.inFlight(s.name) : deps.load.correctStoreCount(s.name, looked.requests, prefix.loadMark);
+    const inFlightTokens = looked === undefined ? deps.load.inFlightTokens(s.name) : looked.tokens;
+    views.push({ name: s.name, healthy: s.healthy, inFlight, inFlightTokens, metrics: deps.poolMetrics.schedulingMetrics(s.name, inFlight) });
+  }
+  const request: SchedulingRequest = {
+    requestId: ctx.requestId,
+    model: ctx.resolution.model,
+    targetModel: ctx.resolution.targetModel,
+    priority: ctx.resolution.priority,
+    fairnessId: ctx.fairnessId,
+    get headers() {
+      return ctx.headers;
+    },
+    ...(prefix === null ? {} : { prefixMatch: prefix.info }),
+    ...(isLoraAdapter(views, ctx.resolution.targetModel) ? { loraAdapter: ctx.resolution.targetModel } : {}),
+  };
+  const cycle: CycleContext = { request, nowMs: deps.clock.now(), random: deps.random };
+  try {
+    const result = deps.scheduler.schedule(cycle, views);
+    const chosen = result.picked[0]?.endpoint;
+    if (chosen === undefined) return null;
+    const ms = performance.now() - started;
+    // Stored by reference: the entry is built only when /admin/decisions is read.
+    const atEpochMs = Date.now();
+    const promptBlocks = prefix?.info.totalBlocks ?? 0;
+    const matched = prefix?.info.matchedBlocks;
+    // Capture only plain fields: `request` reaches the whole request context (body, parsed JSON)
+    // through its headers getter, and the ring would keep 256 of those alive into the old space.
+    const who = { requestId: request.requestId, model: request.model, targetModel: request.targetModel, fairnessId: request.fairnessId, priority: request.priority };
+    deps.decisions.add(() => decisionOf(who, result, promptBlocks, matched, ms, atEpochMs));
+    return { endpoint: chosen.name, cycle, view: chosen, result, candidates: views.length };
+  } catch (error) {
+    if (error instanceof NoEligibleEndpointsError) return null;
+    throw error;
+  } finally {
+    deps.metrics.scheduler.e2eDuration.observe((performance.now() - started) / 1000);
+  }
+}
+
+/**
+ * After the router committed to `chosen` (PreRequest): stateful plugins learn the pick, the
+ * prefix index records the prompt for it (asynchronously, off the latency path), and the hit
+ * ratio is observed.
+ */
+export function afterPick(deps: RouterDeps, ctx: RequestContext, chosen: Pick, prefix: RequestPrefix | null): void {
+  deps.scheduler.notifyPicked(chosen.cycle, chosen.view);
+  if (deps.prefix === null || prefix === null || prefix.info.totalBlocks === 0) return;
+  deps.metrics.scheduler.prefixIndexerHitRatio.observe((prefix.info.matchedBlocks.get(chosen.endpoint) ?? 0) / prefix.info.totalBlocks);
+  deps.prefix.record(prefix.prompt.hashes, chosen.endpoint).catch((error: unknown) => ctx.log.warn({ err: error }, 'prefix index record failed'));
+}
+
+/** True when some endpoint's scraped LoRA info lists `model` as an adapter (running or waiting). */
+function isLoraAdapter(views: readonly EndpointView[], model: string): boolean {
+  return views.some((v) => v.metrics?.lora !== undefined && (v.metrics.lora.running.includes(model) || v.metrics.lora.waiting.includes(model)));
+}

@@ -1,0 +1,11 @@
+export { loadRouterConfig, parseRouterConfig, configPathFromArgs, type LoadRouterConfigOptions } from './load.ts';
+export { summarizeConfig, maskUrl } from './summary.ts';
+export { ConfigError, formatPath, formatIssue, type ConfigIssue } from './issues.ts';
+export { parseQuantity, parseCountQuantity, QuantityError } from './parse/quantity.ts';
+export { parseDuration, parseConfigDuration, DurationError } from './parse/duration.ts';
+export { parseHostPort, formatHostPort, type HostPort } from './parse/host-port.ts';
+export { DEFAULT_CRITICALITY_PRIORITIES, type ConfigEnv } from './resolve/resolve-router-config.ts';
+export { FLOW_CONTROL_DEFAULTS, KNOWN_FEATURE_GATES } from './resolve/resolve-endpoint-picker.ts';
+export { RouterConfigSchema, CRITICALITIES, type Criticality, type RouterConfigInput } from './schema/router-config-schema.ts';
+export { EndpointPickerSchema, type EndpointPickerInput } from './schema/endpoint-picker-schema.ts';
+export type * from './resolved-types.ts';

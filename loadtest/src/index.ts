@@ -1,0 +1,24 @@
+// Public API of @sluice/loadtest (the `sluice-bench` CLI is src/cli.ts).
+export { constantArrivals, gammaArrivals, parseTraceCsv, poissonArrivals } from './arrivals/arrivals.ts';
+export { planStage, stageLabel } from './arrivals/stages.ts';
+export type { StagePlan, StageSpec } from './arrivals/stages.ts';
+export { StreamClient } from './client/stream-client.ts';
+export type { ResponseRecord } from './client/stream-client.ts';
+export { breakdownBy, computeFairness, serviceTimeline } from './metrics/breakdowns.ts';
+export { jainIndex } from './metrics/fairness.ts';
+export { isGood } from './metrics/goodput.ts';
+export type { GoodputConstraints } from './metrics/goodput.ts';
+export { computeLifecycle, computeLoadSummary, stageWindow } from './metrics/lifecycle.ts';
+export { requestMetrics, tokenTimes } from './metrics/per-request.ts';
+export type { RequestRecord } from './metrics/request-record.ts';
+export { writeRunReport } from './report/write-report.ts';
+export { renderLineChart } from './report/svg-chart.ts';
+export { compareTargets } from './run/compare.ts';
+export { runScenario } from './run/run-scenario.ts';
+export type { RunReport, TargetEndpoint } from './run/run-scenario.ts';
+export { loadScenarioFile, parseScenario } from './scenario/load-scenario.ts';
+export { ScenarioError } from './scenario/reader.ts';
+export type { Scenario } from './scenario/types.ts';
+export { Rng } from './stats/rng.ts';
+export { summarize, percentileOfSorted } from './stats/summarize.ts';
+export { TARGETS } from './targets/targets.ts';

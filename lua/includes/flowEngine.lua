@@ -1,0 +1,9 @@
+-- flowEngine: everything a flow-control script needs, in dependency order.
+--@include clock
+--@include flowState
+--@include flowJson
+--@include flowPolicies
+--@include flowDetectors
+--@include flowQueue
+--@include flowLeases
+--@include flowDispatch
