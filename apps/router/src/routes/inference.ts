@@ -11,7 +11,8 @@ import { upstreamRequestHeaders } from '../proxy/headers.ts';
 import { checkInputLimits, checkPromptSize } from '../http/input-limits.ts';
 import { ControlHeader, firstHeader } from '../request/identity.ts';
 import { DEFAULT_EXPECTED_OUTPUT_TOKENS, parseOpenAiBody, rewriteModel } from '../request/openai-body.ts';
-import { afterPick, lookupPrefix, pick } from './pick-endpoint.ts';
+import { afterPick, lookupPrefix, pick, prefixAfterAdmission } from './pick-endpoint.ts';
+import type { PrefixWithLoad } from './pick-endpoint.ts';
 import { recordResponse, release } from './request-completion.ts';
 import type { Kind, RequestContext } from './request-context.ts';
 import type { RateReservation } from '../limits/tenant-rate-limits.ts';
@@ -117,6 +118,8 @@ async function handleInference(deps: RouterDeps, kind: Kind, req: FastifyRequest
     },
   };
 
+  // Started before the admit so that both Redis scripts leave in one write (auto-pipelining).
+  const earlyPrefix = lookupPrefix(deps, ctx);
   let admission: FlowAdmission;
   try {
     admission = await admitTraced(trace, () =>
@@ -155,11 +158,11 @@ async function handleInference(deps: RouterDeps, kind: Kind, req: FastifyRequest
       ...(admission.retryAfterMs === undefined ? {} : { retryAfterMs: admission.retryAfterMs }),
     });
   }
-  await proxyAndRelease(deps, ctx, reply, admission.lease, admission.queueWaitMs, trace);
+  await proxyAndRelease(deps, ctx, reply, admission.lease, admission.queueWaitMs, earlyPrefix, trace);
 }
 
 /** Picks, proxies (with retries before the first byte) and always releases the lease. */
-async function proxyAndRelease(deps: RouterDeps, ctx: RequestContext, reply: FastifyReply, lease: LeaseRecord, queueWaitMs: number, trace: RequestTrace | null): Promise<void> {
+async function proxyAndRelease(deps: RouterDeps, ctx: RequestContext, reply: FastifyReply, lease: LeaseRecord, queueWaitMs: number, earlyPrefix: Promise<PrefixWithLoad | null>, trace: RequestTrace | null): Promise<void> {
   let boundEndpoint: string | null = null;
   let outcome: RelayOutcome | null = null;
   try {
@@ -168,9 +171,12 @@ async function proxyAndRelease(deps: RouterDeps, ctx: RequestContext, reply: Fas
     const path = ctx.kind === 'chat' ? '/v1/chat/completions' : '/v1/completions';
     const tried = new Set<string>();
     const maxAttempts = 1 + deps.config.proxy.maxRetries;
-    // Scheduling spans: the first covers the prefix-index lookup too; each retry gets its own.
+    // Scheduling spans: the first covers waiting for (or redoing) the prefix-index lookup too; each
+    // retry gets its own.
     let scheduling = trace?.startScheduling(1) ?? null;
-    const prefix = await (scheduling === null ? lookupPrefix(deps, ctx) : scheduling.run(() => lookupPrefix(deps, ctx)));
+    const prefix = await (scheduling === null
+      ? prefixAfterAdmission(deps, ctx, earlyPrefix, queueWaitMs)
+      : scheduling.run(() => prefixAfterAdmission(deps, ctx, earlyPrefix, queueWaitMs)));
     for (let attempt = 1; ; attempt++) {
       scheduling ??= trace?.startScheduling(attempt) ?? null;
       const chosen = pick(deps, ctx, tried, prefix);

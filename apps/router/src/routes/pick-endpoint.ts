@@ -7,9 +7,13 @@ import type { RequestPrefix } from '../scheduling/prefix-routing.ts';
 import type { RequestContext } from './request-context.ts';
 
 /**
- * Looks the request's prompt up in the prefix index for the healthy endpoints, once per request
- * (before the first pick). Null when prefix routing is off, the profile does not read it, or the
- * index failed (logged; the request is routed on load alone).
+ * Looks the request's prompt up in the prefix index for the healthy endpoints. Null when prefix
+ * routing is off, the profile does not read it, or the index failed (logged; the request is routed
+ * on load alone). Never rejects.
+ *
+ * The router starts it together with the flow-control admit, so that in Redis mode both scripts go
+ * out in one auto-pipelined write and the lookup costs no round trip of its own; see
+ * `prefixAfterAdmission` for when its answer is still usable.
  */
 export async function lookupPrefix(deps: RouterDeps, ctx: RequestContext): Promise<PrefixWithLoad | null> {
   if (deps.prefix === null || !deps.scheduler.usesPrefixMatch()) return null;
@@ -17,6 +21,24 @@ export async function lookupPrefix(deps: RouterDeps, ctx: RequestContext): Promi
     const loadMark = deps.load.mark();
     const found = await deps.prefix.lookup(ctx.resolution.targetModel, ctx.body.json as PromptBodyLike, deps.health.healthyNames());
     return { ...found, loadMark };
+  } catch (error) {
+    ctx.log.warn({ err: error }, 'prefix index lookup failed; routing on load only');
+    return null;
+  }
+}
+
+/**
+ * The lookup to schedule with, given the one started alongside the admit. Admitted on the fast path
+ * (`queueWaitMs` 0): that lookup is as fresh as a new one would be. Admitted after a queue wait:
+ * other requests were routed and recorded meanwhile (often the first of this prompt's group), so
+ * the prompt's hashes are looked up again.
+ */
+export async function prefixAfterAdmission(deps: RouterDeps, ctx: RequestContext, early: Promise<PrefixWithLoad | null>, queueWaitMs: number): Promise<PrefixWithLoad | null> {
+  const earlier = await early;
+  if (earlier === null || queueWaitMs === 0 || deps.prefix === null) return earlier;
+  try {
+    const loadMark = deps.load.mark();
+    return { ...(await deps.prefix.rematch(earlier, deps.health.healthyNames())), loadMark };
   } catch (error) {
     ctx.log.warn({ err: error }, 'prefix index lookup failed; routing on load only');
     return null;

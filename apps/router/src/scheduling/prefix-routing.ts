@@ -135,6 +135,17 @@ export class PrefixRouting {
     return { prompt, info, inFlight };
   }
 
+  /**
+   * Looks an already hashed prompt up again (after a queue wait, the index and the in-flight counts
+   * of an earlier lookup are stale; the hashes are not).
+   */
+  async rematch(earlier: RequestPrefix, candidates: readonly string[]): Promise<RequestPrefix> {
+    const started = performance.now();
+    const { info, inFlight } = await this.producer.match(earlier.prompt.hashes, candidates);
+    this.lookupMs.add(performance.now() - started);
+    return { prompt: earlier.prompt, info, inFlight };
+  }
+
   /** After the pick: the endpoint now holds the prompt's blocks. Resolves when written. */
   async record(hashes: readonly BlockHash[], endpoint: string): Promise<void> {
     if (hashes.length === 0) return;

@@ -6,8 +6,11 @@
  *   npm run bench:prefix -- [--iterations N] [--json FILE]
  *   (= node --expose-gc --import tsx libs/redis-store/src/prefix-index/bench-prefix.ts)
  *
+ * Then the router's real shape (bench-prefix-pipelined.ts): the lookup pipelined with the admit and
+ * the record off the request path; it reports what the index adds to a request at p50 and p99.
+ *
  * Uses REDIS_URL when set, else a private redis-server (@sluice/testing startRedis). Keys live under
- * a unique prefix and are deleted at the end. Target: lookup + record ≤ 1 ms at p99.
+ * a unique prefix and are deleted at the end. Target: lookup + record add ≤ 1 ms at p99.
  */
 import { writeFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
@@ -19,6 +22,8 @@ import { PoolKeys } from '../keys/pool-keys.ts';
 import { ScriptRegistry } from '../scripts/script-registry.ts';
 import { percentile } from '../bench/bench-support.ts';
 import { RedisPrefixIndex } from './redis-prefix-index.ts';
+import { measurePipelinedLookup } from './bench-prefix-pipelined.ts';
+import type { PipelinedLookupResult } from './bench-prefix-pipelined.ts';
 
 const { values } = parseArgs({ options: { iterations: { type: 'string', default: '2000' }, json: { type: 'string' } } });
 const iterations = Number(values.iterations);
@@ -122,7 +127,20 @@ try {
       await index.deleteAll();
     }
   }
-  if (values.json !== undefined) writeFileSync(values.json, `${JSON.stringify({ redis: redis.source, pingP50Ms: percentile(pingMs, 0.5), pingP99Ms: percentile(pingMs, 0.99), hashBlocks: BLOCKS, hashP99Ms: percentile(hashMs, 0.99), results }, null, 2)}\n`);
+  // The router's shape: lookup pipelined with the admit, record off the request path.
+  const pipelined: PipelinedLookupResult[] = [];
+  const hotPrompts = Array.from({ length: 256 }, (_, i) => hasher.hashText('bench-model', prompt(i % GROUPS, i)));
+  for (const endpointCount of [4, 8, 16]) {
+    const endpoints = Array.from({ length: endpointCount }, (_, i) => `10.0.0.${i}:8000`);
+    (globalThis as { gc?: () => void }).gc?.();
+    const row = await measurePipelinedLookup({ client, scripts, prompts: hotPrompts, endpoints, iterations });
+    pipelined.push(row);
+    console.log(
+      `endpoints ${endpointCount}, router shape: admit p50 ${row.admitP50Ms.toFixed(3)} p99 ${row.admitP99Ms.toFixed(3)} ms; admit ∥ lookup p50 ${row.admitWithLookupP50Ms.toFixed(3)} p99 ${row.admitWithLookupP99Ms.toFixed(3)} ms; ` +
+        `added by the index: p50 ${row.addedP50Ms.toFixed(3)} ms, p99 ${row.addedP99Ms.toFixed(3)} ms (record off the path)`,
+    );
+  }
+  if (values.json !== undefined) writeFileSync(values.json, `${JSON.stringify({ redis: redis.source, pingP50Ms: percentile(pingMs, 0.5), pingP99Ms: percentile(pingMs, 0.99), hashBlocks: BLOCKS, hashP99Ms: percentile(hashMs, 0.99), results, pipelined }, null, 2)}\n`);
 } finally {
   await closeRedisClient(client);
   await redis.stop();
