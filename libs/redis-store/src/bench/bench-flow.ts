@@ -15,7 +15,7 @@ import { deletePoolKeys } from '../flow-store/pool-admin.ts';
 import { RedisFlowStore } from '../flow-store/redis-flow-store.ts';
 import { RedisInboxReader } from '../inbox/redis-inbox-reader.ts';
 import { ScriptRegistry } from '../scripts/script-registry.ts';
-import { percentile, poolBytes, scriptCalls, scriptServerTime } from './bench-support.ts';
+import { evalshaServerTimes, luaGcStepSplit, percentile, poolBytes, scriptCalls, scriptServerTime } from './bench-support.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -58,6 +58,8 @@ interface Variant {
   owners: string[];
   /** Redis only: the client used for measurements. */
   probe?: RedisClient;
+  /** Redis only: the server is this bench's own, so its SLOWLOG may be used (never with REDIS_URL). */
+  privateServer?: boolean;
   cleanup(): Promise<void>;
 }
 
@@ -79,6 +81,12 @@ interface Result {
   p50DispatchMsAt100kQueued: number;
   /** Redis: mean server-side µs of those dispatching release scripts (INFO commandstats); null for memory. */
   meanDispatchScriptServerUs: number | null;
+  /** Private redis-server only (SLOWLOG): p99 server µs of those releases, all of them. */
+  dispatchServerP99Us?: number;
+  /** The same without the calls that paid Redis's Lua GC step (one call in 50). */
+  dispatchServerP99UsWithoutGcStepCalls?: number;
+  /** Median server µs of the calls that paid the GC step. */
+  luaGcStepCallsMedianUs?: number;
   queuedItems: number;
   flows: number;
 }
@@ -112,7 +120,7 @@ async function fastPath(v: Variant): Promise<{ perSec: number; latencies: number
 }
 
 /** Fill QUEUED items over FLOWS flows behind one held lease, then time releases that each dispatch one. */
-async function saturated(v: Variant): Promise<{ bytesPerItem: number | null; p50DispatchMs: number; p99DispatchMs: number; serverUs: number | null }> {
+async function saturated(v: Variant): Promise<{ bytesPerItem: number | null; p50DispatchMs: number; p99DispatchMs: number; serverUs: number | null; gc: ReturnType<typeof luaGcStepSplit> | null }> {
   const [first] = v.stores;
   const holder = await first!.admit({ requestId: 'holder', owner: v.owners[0]!, flow: { fairnessId: 'holder', priority: 0 }, bytes: 1, tokens });
   if (holder.kind !== 'dispatched') throw new Error('holder lease not granted');
@@ -125,28 +133,29 @@ async function saturated(v: Variant): Promise<{ bytesPerItem: number | null; p50
   }
   await Promise.all(pending);
   const bytesAfter = v.probe ? await poolBytes(v.probe, (first as RedisFlowStore).keys) : process.memoryUsage().heapUsed;
-  const latencies: number[] = [];
   // Collect the fill phase's garbage first (needs --expose-gc, as `npm run bench:flow` passes), so a
   // major GC of the benchmark's own heap does not land inside the timed releases.
   (globalThis as { gc?: () => void }).gc?.();
   const serverBefore = v.probe ? await scriptServerTime(v.probe) : null;
-  let lease = 'holder';
-  let owner = v.owners[0]!;
-  for (let i = 0; i < DISPATCHES; i++) {
-    const s = i % v.stores.length;
-    const t = performance.now();
-    const r = await v.stores[s]!.release({ owner: v.owners[s]!, leaseId: lease });
-    latencies.push(performance.now() - t);
-    const own = r.notices.find((n) => n.type === 'dispatched');
-    const next = own ?? (await takeAnyInbox(v)).find((n) => n.type === 'dispatched');
-    if (next === undefined || next.type !== 'dispatched') throw new Error('release did not dispatch the next item');
-    lease = next.lease.leaseId;
-    owner = next.lease.owner;
-  }
-  void owner;
+  const latencies: number[] = [];
+  const timedReleases = async (): Promise<void> => {
+    let lease = 'holder';
+    for (let i = 0; i < DISPATCHES; i++) {
+      const s = i % v.stores.length;
+      const t = performance.now();
+      const r = await v.stores[s]!.release({ owner: v.owners[s]!, leaseId: lease });
+      latencies.push(performance.now() - t);
+      const own = r.notices.find((n) => n.type === 'dispatched');
+      const next = own ?? (await takeAnyInbox(v)).find((n) => n.type === 'dispatched');
+      if (next === undefined || next.type !== 'dispatched') throw new Error('release did not dispatch the next item');
+      lease = next.lease.leaseId;
+    }
+  };
+  // Per-call server times (SLOWLOG) only on the bench's own redis-server.
+  const perCallUs = v.probe !== undefined && v.privateServer === true ? await evalshaServerTimes(v.probe, DISPATCHES * 4 + 100, timedReleases) : (await timedReleases(), null);
   const serverAfter = v.probe ? await scriptServerTime(v.probe) : null;
   const serverUs = serverBefore && serverAfter ? (serverAfter.usec - serverBefore.usec) / Math.max(1, serverAfter.calls - serverBefore.calls) : null;
-  return { bytesPerItem: (bytesAfter - bytesBefore) / QUEUED, p50DispatchMs: percentile(latencies, 0.5), p99DispatchMs: percentile(latencies, 0.99), serverUs };
+  return { bytesPerItem: (bytesAfter - bytesBefore) / QUEUED, p50DispatchMs: percentile(latencies, 0.5), p99DispatchMs: percentile(latencies, 0.99), serverUs, gc: perCallUs === null ? null : luaGcStepSplit(perCallUs) };
 }
 
 /**
@@ -213,6 +222,7 @@ async function measure(v: Variant): Promise<Result> {
     p99DispatchMsAt100kQueued: round(sat.p99DispatchMs),
     p50DispatchMsAt100kQueued: round(sat.p50DispatchMs),
     meanDispatchScriptServerUs: sat.serverUs === null ? null : Math.round(sat.serverUs),
+    ...(sat.gc === null ? {} : { dispatchServerP99Us: sat.gc.allCallsP99Us, dispatchServerP99UsWithoutGcStepCalls: sat.gc.otherCallsP99Us, luaGcStepCallsMedianUs: sat.gc.stepCallsMedianUs }),
     queuedItems: QUEUED,
     flows: FLOWS,
   };
@@ -244,7 +254,7 @@ async function main(): Promise<void> {
       await stores[0]!.publishEndpoints({ owner: owners[0]!, snapshot: { endpoints: [{ name: 'ep-0' }] } });
       const name = `redis-${replicas}-replica${replicas > 1 ? 's' : ''}`;
       try {
-        results[name] = await measure({ name, stores, owners, probe: clients[0]!, cleanup: async () => {} });
+        results[name] = await measure({ name, stores, owners, probe: clients[0]!, privateServer: redis.source !== 'env', cleanup: async () => {} });
         if (replicas > 1) results[name] = { ...results[name]!, ...(await noticeLatency(redis.url, scripts, prefix, NOTICES)) };
         console.log(name, results[name]);
       } finally {
@@ -268,6 +278,9 @@ async function main(): Promise<void> {
       bytesPerQueuedItem: 'Redis: Σ MEMORY USAGE of the pool keys / queued items; memory: JS heap delta / items (rough)',
       p99DispatchMsAt100kQueued: 'latency of a release that dispatches the next item with the queue full (client-observed)',
       meanDispatchScriptServerUs: 'Redis: mean server-side time of those release scripts (INFO commandstats usec / calls)',
+      dispatchServerP99Us: 'private redis-server only: p99 of the per-call server times (SLOWLOG, every command logged)',
+      dispatchServerP99UsWithoutGcStepCalls: 'the same p99 without the one call in 50 after which Redis runs its periodic Lua GC step',
+      luaGcStepCallsMedianUs: 'median server time of the calls that paid that GC step',
       replicas: 'several RedisFlowStore instances on separate connections in one process',
       crossReplicaNoticeP99Ms:
         'one at a time: replica A releases, its dispatch leases replica B\'s queued item; B\'s RedisInboxReader callback wall clock − lease.dispatchedAtMs (Redis TIME)',

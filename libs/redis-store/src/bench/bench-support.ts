@@ -43,3 +43,39 @@ export async function scriptServerTime(client: RedisClient): Promise<{ calls: nu
   }
   return { calls, usec };
 }
+
+/**
+ * Server-side µs of every EVALSHA that `client`'s server ran during `run`, in execution order, from
+ * SLOWLOG with every command logged (`maxEntries` ≥ the commands `run` issues). It changes the
+ * server's slowlog settings and resets its slowlog, so call it only on a private redis-server.
+ */
+export async function evalshaServerTimes(client: RedisClient, maxEntries: number, run: () => Promise<void>): Promise<number[]> {
+  if (isCluster(client)) throw new Error('evalshaServerTimes needs a single-node client');
+  const saved = (await client.config('GET', 'slowlog-*')) as string[];
+  await client.config('SET', 'slowlog-log-slower-than', '0', 'slowlog-max-len', String(maxEntries));
+  await client.slowlog('RESET');
+  try {
+    await run();
+    const entries = (await client.slowlog('GET', maxEntries)) as [number, number, number, string[]][];
+    return entries
+      .filter((e) => e[3][0]?.toLowerCase() === 'evalsha')
+      .reverse()
+      .map((e) => e[2]);
+  } finally {
+    await client.config('SET', ...saved);
+  }
+}
+
+/**
+ * Redis (5.x–7.x) runs a Lua GC step after every 50th script call, whatever the script. Splits
+ * per-call server times (in execution order) into the residue class mod 50 with the highest median
+ * (those calls paid the step) and the rest.
+ */
+export function luaGcStepSplit(serverUs: readonly number[]): { stepCallsMedianUs: number; otherCallsP99Us: number; allCallsP99Us: number } {
+  const byResidue = Array.from({ length: 50 }, () => [] as number[]);
+  serverUs.forEach((us, i) => byResidue[i % 50]!.push(us));
+  let worst = 0;
+  for (let r = 1; r < 50; r++) if (percentile(byResidue[r]!, 0.5) > percentile(byResidue[worst]!, 0.5)) worst = r;
+  const others = serverUs.filter((_, i) => i % 50 !== worst);
+  return { stepCallsMedianUs: percentile(byResidue[worst]!, 0.5), otherCallsP99Us: percentile(others, 0.99), allCallsP99Us: percentile(serverUs, 0.99) };
+}
