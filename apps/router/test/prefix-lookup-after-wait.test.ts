@@ -3,7 +3,7 @@ import { ChildRegistry, startSimFleet, uniqueKeyPrefix, waitFor } from '@sluice/
 import type { SimFleet } from '@sluice/testing';
 import { startRouter } from '../src/index.ts';
 import type { RunningRouter } from '../src/index.ts';
-import { adminState, expectNoLeakedLease, postJson } from './helpers/http.ts';
+import { adminState, expectNoLeakedLease, metricValue, postJson } from './helpers/http.ts';
 import { resolveTestConfig } from './helpers/router-config.ts';
 import { stopFleetAndDeletePool } from './helpers/router-process.ts';
 
@@ -73,6 +73,11 @@ describe('prefix lookup after a queue wait (global index)', () => {
     expect(decisionA?.promptBlocks).toBeGreaterThan(0);
     expect(decisionA?.candidates[0]?.prefixMatchedBlocks).toBe(0); // nobody had the prompt yet
     expect(decisionB?.candidates[0]?.prefixMatchedBlocks).toBe(decisionB?.promptBlocks); // A recorded it while B waited
+    // What the index added to each request's latency is sampled and exported (A and B at least).
+    const header = (await (await fetch(`${router.url}/admin/decisions?limit=0`)).json()) as { prefixIndex: { addedMs: { count: number; p99: number } } };
+    expect(header.prefixIndex.addedMs.count).toBeGreaterThanOrEqual(2);
+    const metrics = await (await fetch(`${router.url}/metrics`)).text();
+    expect(metricValue(metrics, 'sluice_prefix_index_added_latency_seconds_count', {})).toBe(header.prefixIndex.addedMs.count);
     await expectNoLeakedLease(router.url);
   });
 });

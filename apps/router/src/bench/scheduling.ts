@@ -66,7 +66,7 @@ const routerStats = existsSync(statsFile)
   ? readFileSync(statsFile, 'utf8')
       .split('\n')
       .filter((l) => l.length > 0)
-      .map((l) => JSON.parse(l) as { variant: string; prefixIndex: { lookupMs: { p99: number | null }; recordMs: { p99: number | null } } | null })
+      .map((l) => JSON.parse(l) as { variant: string; prefixIndex: { lookupMs: { p99: number | null }; recordMs: { p99: number | null }; addedMs?: { p50: number | null; p99: number | null } } | null })
   : [];
 
 const rr = comparison.targets.find((t) => t.target === 'round-robin');
@@ -78,7 +78,7 @@ const vsRoundRobin = comparison.targets.map((t) => ({
   ttft_mean_change: rr === undefined ? null : (ratio(last(t)?.ttft_mean, last(rr)?.ttft_mean) ?? 1) - 1,
   output_tokens_per_sec_change: rr === undefined ? null : (ratio(last(t)?.output_tokens_per_sec, last(rr)?.output_tokens_per_sec) ?? 1) - 1,
 }));
-const prefixLatency = routerStats.map((s) => ({ variant: s.variant, lookup_p99_ms: s.prefixIndex?.lookupMs.p99 ?? null, record_p99_ms: s.prefixIndex?.recordMs.p99 ?? null, lookup_plus_record_p99_ms: (s.prefixIndex?.lookupMs.p99 ?? 0) + (s.prefixIndex?.recordMs.p99 ?? 0) }));
+const prefixLatency = routerStats.map((s) => ({ variant: s.variant, lookup_p99_ms: s.prefixIndex?.lookupMs.p99 ?? null, record_p99_ms: s.prefixIndex?.recordMs.p99 ?? null, lookup_plus_record_p99_ms: (s.prefixIndex?.lookupMs.p99 ?? 0) + (s.prefixIndex?.recordMs.p99 ?? 0), added_to_request_p50_ms: s.prefixIndex?.addedMs?.p50 ?? null, added_to_request_p99_ms: s.prefixIndex?.addedMs?.p99 ?? null }));
 const result = {
   command: `npm run bench:scheduling -- ${process.argv.slice(2).join(' ')}`.trim(),
   machine: { cpus: cpus().length, cpu_model: cpus()[0]?.model ?? 'unknown', memory_gb: Math.round(totalmem() / 2 ** 30), node: process.version },
@@ -99,3 +99,4 @@ console.log(lines.join('\n'));
 console.log('\nvs round-robin at the last stage:');
 for (const v of vsRoundRobin) console.log(`  ${v.target}: TTFT mean ${v.ttft_mean_change === null ? '–' : `${(100 * v.ttft_mean_change).toFixed(1)}%`}, output tok/s ${v.output_tokens_per_sec_change === null ? '–' : `${(100 * v.output_tokens_per_sec_change).toFixed(1)}%`}`);
 console.log('\nprefix index lookup + record p99 (ms) per router:', prefixLatency.map((p) => `${p.variant} ${f(p.lookup_p99_ms, 3)} + ${f(p.record_p99_ms, 3)}`).join('; '));
+console.log('prefix index: added to the request (ms, p50 / p99; lookup sent with the admit, record off the path):', prefixLatency.map((p) => `${p.variant} ${f(p.added_to_request_p50_ms, 3)} / ${f(p.added_to_request_p99_ms, 3)}`).join('; '));

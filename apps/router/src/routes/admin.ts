@@ -48,6 +48,8 @@ export function registerAdminRoutes(app: FastifyInstance, deps: RouterDeps): voi
               blockSizeTokens: p.blockSizeTokens,
               lookupMs: { count: p.lookupMs.count, p50: ms(p.lookupMs.quantile(0.5)), p99: ms(p.lookupMs.quantile(0.99)) },
               recordMs: { count: p.recordMs.count, p50: ms(p.recordMs.quantile(0.5)), p99: ms(p.recordMs.quantile(0.99)) },
+              /** What the index added to request latency (the lookup rides with the admit; the record is off the path). */
+              addedMs: { count: p.addedMs.count, p50: ms(p.addedMs.quantile(0.5)), p99: ms(p.addedMs.quantile(0.99)) },
             },
       totalDecisions: deps.decisions.total,
       decisions: deps.decisions.recent(limit),

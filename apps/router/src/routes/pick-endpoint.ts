@@ -34,15 +34,26 @@ export async function lookupPrefix(deps: RouterDeps, ctx: RequestContext): Promi
  * the prompt's hashes are looked up again.
  */
 export async function prefixAfterAdmission(deps: RouterDeps, ctx: RequestContext, early: Promise<PrefixWithLoad | null>, queueWaitMs: number): Promise<PrefixWithLoad | null> {
+  const prefix = deps.prefix;
+  if (prefix === null) return null;
+  const started = performance.now();
   const earlier = await early;
-  if (earlier === null || queueWaitMs === 0 || deps.prefix === null) return earlier;
-  try {
-    const loadMark = deps.load.mark();
-    return { ...(await deps.prefix.rematch(earlier, deps.health.healthyNames())), loadMark };
-  } catch (error) {
-    ctx.log.warn({ err: error }, 'prefix index lookup failed; routing on load only');
-    return null;
+  let result = earlier;
+  if (earlier !== null && queueWaitMs !== 0) {
+    try {
+      const loadMark = deps.load.mark();
+      result = { ...(await prefix.rematch(earlier, deps.health.healthyNames())), loadMark };
+    } catch (error) {
+      ctx.log.warn({ err: error }, 'prefix index lookup failed; routing on load only');
+      result = null;
+    }
   }
+  if (earlier !== null) {
+    const addedMs = performance.now() - started;
+    prefix.addedMs.add(addedMs);
+    deps.metrics.scheduler.prefixIndexAddedLatency.observe(addedMs / 1000);
+  }
+  return result;
 }
 
 /** A prefix lookup plus the release counters taken when its in-flight counts were read. */

@@ -100,6 +100,12 @@ export class PrefixRouting {
   readonly settings: PrefixRoutingSettings;
   readonly lookupMs = new LatencySamples();
   readonly recordMs = new LatencySamples();
+  /**
+   * What the index added to each request's latency (ms): the wait, after admission, for the lookup
+   * that was sent with the admit, plus any lookup redone after a queue wait. The record is not on
+   * the request's path.
+   */
+  readonly addedMs = new LatencySamples();
 
   private constructor(producer: PrefixProducer, settings: PrefixRoutingSettings) {
     this.producer = producer;

@@ -89,6 +89,13 @@ export function createMetrics(options: CreateMetricsOptions = {}) {
     }),
     prefixIndexerHitRatio: new Histogram({ name: MetricName.prefixIndexerHitRatio, help: 'Fraction of prompt blocks found in the prefix index for the picked endpoint.', buckets: [...Buckets.ratio], registers }),
     prefixIndexerSize: new Gauge({ name: MetricName.prefixIndexerSize, help: 'Blocks held in the prefix index.', registers }),
+    /** Seconds a request waited for the prefix index after admission (the lookup runs alongside the admit; redone after a queue wait). */
+    prefixIndexAddedLatency: new Histogram({
+      name: MetricName.prefixIndexAddedLatency,
+      help: 'Seconds a request waited for the prefix-index lookup after flow control admitted it (0 when the lookup, sent with the admit, had already answered).',
+      buckets: [...Buckets.schedulerSeconds],
+      registers,
+    }),
   };
 
   const auth = {

@@ -24,6 +24,7 @@ export const MetricName = {
   perPodQueueSize: 'inference_pool_per_pod_queue_size',
   prefixIndexerHitRatio: 'inference_extension_prefix_indexer_hit_ratio',
   prefixIndexerSize: 'inference_extension_prefix_indexer_size',
+  prefixIndexAddedLatency: 'sluice_prefix_index_added_latency_seconds',
   schedulerE2eDuration: 'inference_extension_scheduler_e2e_duration_seconds',
   pluginDuration: 'inference_extension_plugin_duration_seconds',
   authRequests: 'sluice_auth_requests_total',
