@@ -1,5 +1,5 @@
 import { parseRouterConfig } from '@sluice/config';
-import { startSimFleet, uniqueKeyPrefix } from '@sluice/testing';
+import { startSimFleet, uniqueKeyPrefix, waitFor } from '@sluice/testing';
 import type { SimFleet } from '@sluice/testing';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startRouter } from '../src/runtime.ts';
@@ -81,8 +81,12 @@ async function withRouters<T>(replicas: number, o: { redis: boolean; prefixIndex
   const routers: RunningRouter[] = [];
   try {
     for (let i = 0; i < replicas; i++) routers.push(await startRouter({ config: routerConfig(o), env }));
-    // The first scrape (and, with Redis, the leader's first snapshot) before traffic.
-    await new Promise((r) => setTimeout(r, 300));
+    // Traffic starts once every router holds fresh scraped metrics for every pod (with Redis: the
+    // leader scraped and published, and each follower read the snapshot).
+    await waitFor(() => routers.every((r) => fleet!.pods.every((p) => r.deps.poolMetrics.schedulingMetrics(p.address, 0) !== null)), {
+      timeoutMs: 10_000,
+      what: 'every router to hold scraped metrics for every pod',
+    });
     return await run(routers.map((r) => r.url));
   } finally {
     await Promise.all(routers.map((r) => r.shutdown(1000)));

@@ -27,12 +27,15 @@ async function send(url: string, tenant: string): Promise<Sample> {
   return { tenant, queueWaitMs: Number(res.headers.get('x-sluice-queue-wait-ms')), ttftMs };
 }
 
-/** Open-loop arrivals: `count` requests, one every `intervalMs`, regardless of completions. */
-async function openLoop(url: string, tenant: string, count: number, intervalMs: number): Promise<Sample[]> {
+/**
+ * Open-loop arrivals: `count` requests, one every `intervalMs` (the first `fill.count` one every
+ * `fill.intervalMs`), regardless of completions.
+ */
+async function openLoop(url: string, tenant: string, count: number, intervalMs: number, fill = { count: 0, intervalMs: 0 }): Promise<Sample[]> {
   const pending: Promise<Sample>[] = [];
   for (let i = 0; i < count; i++) {
     pending.push(send(url, tenant));
-    await new Promise((r) => setTimeout(r, intervalMs));
+    await new Promise((r) => setTimeout(r, i < fill.count ? fill.intervalMs : intervalMs));
   }
   return await Promise.all(pending);
 }
@@ -42,14 +45,19 @@ function p90(values: readonly number[]): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil(0.9 * sorted.length) - 1)]!;
 }
 
-const B_COUNT = 12;
+const B_COUNT = 20;
 const B_INTERVAL_MS = 200; // 5 req/s
-const A_COUNT = 120;
-const A_INTERVAL_MS = 20; // 50 req/s: 10× B, ~1.4× the pool's capacity (16 slots / ~0.44 s)
+const SLOTS = 16; // 4 pods × maxConcurrency 4
+const A_FILL_INTERVAL_MS = 28; // A's first 16: one per 1/16 of a ~450 ms request, so slots free evenly
+const A_COUNT = 150;
+const A_INTERVAL_MS = 20; // then 50 req/s: 10× B, ~1.4× the pool's capacity (16 slots / ~0.45 s)
 
 /**
  * Noisy neighbour: tenant A sends 10× tenant B's rate into the same band (priority 0), ~1.4×
- * what the pool serves (4 pods × 4 slots, ~440 ms per request, mostly engine time). Under round-robin fairness B still
+ * what the pool serves (4 pods × 4 slots, ~450 ms per request, mostly engine time). The simulator's
+ * latencies are fixed, so a slot frees exactly one request time after it was filled: A's first 16
+ * requests are spaced 1/16 of a request time apart, so that slots free evenly (every ~28 ms) rather
+ * than in waves, and B's round-robin turn comes within about one such gap. Under round-robin fairness B still
  * gets the next free slot on its turn, so what B sees (time to first token, which includes its queue
  * wait) stays within 1.5× of what it sees alone. Under global-strict (one FCFS queue across
  * tenants) B waits behind A's whole backlog: that run is printed for contrast.
@@ -81,10 +89,10 @@ describe('noisy neighbour in one band', () => {
     const alone = await openLoop(roundRobin.url, 'tenant-b', B_COUNT, B_INTERVAL_MS);
     await expectNoLeakedLease(roundRobin.url);
 
-    const [, bWithA] = await Promise.all([openLoop(roundRobin.url, 'tenant-a', A_COUNT, A_INTERVAL_MS), openLoop(roundRobin.url, 'tenant-b', B_COUNT, B_INTERVAL_MS)]);
+    const [, bWithA] = await Promise.all([openLoop(roundRobin.url, 'tenant-a', A_COUNT, A_INTERVAL_MS, { count: SLOTS, intervalMs: A_FILL_INTERVAL_MS }), openLoop(roundRobin.url, 'tenant-b', B_COUNT, B_INTERVAL_MS)]);
     await expectNoLeakedLease(roundRobin.url);
 
-    const [, bStrict] = await Promise.all([openLoop(globalStrict.url, 'tenant-a', A_COUNT, A_INTERVAL_MS), openLoop(globalStrict.url, 'tenant-b', B_COUNT, B_INTERVAL_MS)]);
+    const [, bStrict] = await Promise.all([openLoop(globalStrict.url, 'tenant-a', A_COUNT, A_INTERVAL_MS, { count: SLOTS, intervalMs: A_FILL_INTERVAL_MS }), openLoop(globalStrict.url, 'tenant-b', B_COUNT, B_INTERVAL_MS)]);
     await expectNoLeakedLease(globalStrict.url);
 
     const row = (label: string, s: Sample[]) =>

@@ -68,10 +68,22 @@ describe('3 replicas in separate processes share one pool of capacity C', () => 
   async function runFleet(specs: FleetWorkerSpec[]): Promise<FleetRecord[]> {
     const fleet = specs.map((s) => new FleetProcess(s));
     workers.push(...fleet);
+    const crashedWorker = (): void => {
+      const crashed = fleet.find((w) => w.crashed);
+      if (crashed) throw new Error(`worker crashed: ${crashed.stderr}`);
+    };
+    // Every replica booted and started its controller before any of them admits anything.
     await waitFor(
       () => {
-        const crashed = fleet.find((w) => w.crashed);
-        if (crashed) throw new Error(`worker crashed: ${crashed.stderr}`);
+        crashedWorker();
+        return fleet.every((w) => w.ready);
+      },
+      { timeoutMs: 60_000, what: 'every replica to be ready', intervalMs: 10 },
+    );
+    for (const w of fleet) w.go();
+    await waitFor(
+      () => {
+        crashedWorker();
         return fleet.every((w) => w.done);
       },
       { timeoutMs: 60_000, what: 'every replica to finish', intervalMs: 10 },

@@ -13,18 +13,20 @@ export class FleetProcess {
   readonly child: ChildProcess;
   readonly exited: Promise<number | null>;
   #done = false;
+  #ready = false;
   #stderr = '';
 
   constructor(spec: FleetWorkerSpec) {
     this.child = spawn(process.execPath, ['--import', 'tsx', WORKER], {
       cwd: REPO_ROOT,
       env: { ...process.env, SLUICE_FLEET: JSON.stringify(spec) },
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: ['pipe', 'pipe', 'pipe'],
     });
     createInterface({ input: this.child.stdout! }).on('line', (line) => {
       try {
-        const parsed = JSON.parse(line) as FleetRecord | { done: number };
-        if ('done' in parsed) this.#done = true;
+        const parsed = JSON.parse(line) as FleetRecord | { done: number } | { ready: true };
+        if ('ready' in parsed) this.#ready = true;
+        else if ('done' in parsed) this.#done = true;
         else this.records.push(parsed);
       } catch {
         this.#stderr += `${line}\n`;
@@ -32,6 +34,16 @@ export class FleetProcess {
     });
     this.child.stderr?.on('data', (chunk: Buffer) => (this.#stderr += chunk.toString()));
     this.exited = new Promise((resolve) => this.child.once('exit', (code) => resolve(code)));
+  }
+
+  /** True once the worker has started its controller and waits for `go()`. */
+  get ready(): boolean {
+    return this.#ready;
+  }
+
+  /** Releases the worker's start barrier: it begins its request schedule. */
+  go(): void {
+    this.child.stdin?.write('go\n');
   }
 
   /** True once the worker printed every record. */

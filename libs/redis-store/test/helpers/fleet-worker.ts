@@ -2,6 +2,7 @@
 // RedisFlowStore (instrumented subclass, real Redis) and a RedisInboxReader. Input: env SLUICE_FLEET
 // (JSON FleetWorkerSpec). Admits its requests on the given schedule, holds each dispatched one for
 // its holdMs, releases it, then prints one JSON line per request (FleetRecord) and {"done": n}.
+// Before its schedule it prints {"ready": true} and waits for the line "go" on stdin.
 // Every timestamp in a FleetRecord is store clock (Redis TIME, ms with µs fraction) except
 // `noticeReceivedAtMs`, the wall clock of this process when the inbox delivered the dispatch notice.
 import { createSystemClock, FlowController } from '@sluice/flow-control';
@@ -96,6 +97,18 @@ const controller = new FlowController({
   safetyTickMs: spec.safetyTickMs,
 });
 await controller.start();
+
+// Start barrier: announce readiness, then wait for the test's "go" on stdin, so that every replica
+// of the fleet starts its schedule at the same moment however long each process took to boot.
+console.log(JSON.stringify({ ready: true }));
+await new Promise<void>((resolve) => {
+  let input = '';
+  process.stdin.setEncoding('utf8');
+  process.stdin.on('data', (chunk: string) => {
+    input += chunk;
+    if (input.includes('go\n')) resolve();
+  });
+});
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 const running: Promise<FleetRecord>[] = [];

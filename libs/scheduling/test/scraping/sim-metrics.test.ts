@@ -47,8 +47,9 @@ describe('scraping a real sluice-sim (tiny profile)', () => {
   it('the scrape loop (memory mode) publishes a snapshot of it every tick', async () => {
     const pod = fleet!.pods[0]!;
     const seen: PoolMetricsSnapshot[] = [];
-    let resolveTwo!: () => void;
-    const two = new Promise<void>((r) => (resolveTwo = r));
+    // The first snapshot whose endpoint carries metrics (a slow first fetch may publish null first).
+    let resolveWithMetrics!: () => void;
+    const withMetrics = new Promise<void>((r) => (resolveWithMetrics = r));
     const loop = new MetricsScrapeLoop({
       replicaId: 'r1',
       clock: realClock,
@@ -58,16 +59,16 @@ describe('scraping a real sluice-sim (tiny profile)', () => {
       targets: () => [{ name: pod.address, metricsUrl: `${pod.url}/metrics` }],
       onSnapshot: (s) => {
         seen.push(s);
-        if (seen.length === 2) resolveTwo();
+        if (s.endpoints[0]?.metrics != null) resolveWithMetrics();
       },
     });
     loop.start();
     try {
-      await Promise.race([two, new Promise((_, reject) => setTimeout(() => reject(new Error('no two snapshots within 5 s')), 5000))]);
+      await Promise.race([withMetrics, new Promise((_, reject) => setTimeout(() => reject(new Error('no snapshot with metrics within 5 s')), 5000))]);
     } finally {
       await loop.stop();
     }
-    const last = seen[1]!;
+    const last = seen.find((s) => s.endpoints[0]?.metrics != null)!;
     expect(last.leaderId).toBe('r1');
     expect(last.endpoints).toHaveLength(1);
     expect(last.endpoints[0]!.endpoint).toBe(pod.address);
