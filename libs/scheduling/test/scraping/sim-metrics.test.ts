@@ -59,7 +59,7 @@ describe('scraping a real sluice-sim (tiny profile)', () => {
       targets: () => [{ name: pod.address, metricsUrl: `${pod.url}/metrics` }],
       onSnapshot: (s) => {
         seen.push(s);
-        if (s.endpoints[0]?.metrics != null) resolveWithMetrics();
+        if ((s.endpoints[0]?.metrics ?? null) !== null) resolveWithMetrics();
       },
     });
     loop.start();
@@ -68,7 +68,7 @@ describe('scraping a real sluice-sim (tiny profile)', () => {
     } finally {
       await loop.stop();
     }
-    const last = seen.find((s) => s.endpoints[0]?.metrics != null)!;
+    const last = seen.find((s) => (s.endpoints[0]?.metrics ?? null) !== null)!;
     expect(last.leaderId).toBe('r1');
     expect(last.endpoints).toHaveLength(1);
     expect(last.endpoints[0]!.endpoint).toBe(pod.address);
