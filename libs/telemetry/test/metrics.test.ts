@@ -25,6 +25,7 @@ const EXPECTED: Record<string, [string, string[]]> = {
   inference_pool_per_pod_queue_size: ['gauge', ['name', 'model_server_pod']],
   inference_extension_prefix_indexer_hit_ratio: ['histogram', []],
   inference_extension_prefix_indexer_size: ['gauge', []],
+  sluice_prefix_index_added_latency_seconds: ['histogram', []],
   inference_extension_scheduler_e2e_duration_seconds: ['histogram', []],
   inference_extension_plugin_duration_seconds: ['histogram', ['extension_point', 'plugin_type', 'plugin_name']],
   sluice_auth_requests_total: ['counter', ['mode', 'outcome']],
