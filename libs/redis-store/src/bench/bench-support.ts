@@ -45,25 +45,35 @@ export async function scriptServerTime(client: RedisClient): Promise<{ calls: nu
 }
 
 /**
- * Server-side µs of every EVALSHA that `client`'s server ran during `run`, in execution order, from
- * SLOWLOG with every command logged (`maxEntries` ≥ the commands `run` issues). It changes the
- * server's slowlog settings and resets its slowlog, so call it only on a private redis-server.
+ * Server-side µs of every command that `client`'s server ran during `run`, by lower-case command
+ * name, each list in execution order, from SLOWLOG with every command logged (`maxEntries` ≥ the
+ * commands `run` issues). It changes the server's slowlog settings (restored afterwards) and resets
+ * its slowlog, so call it only on a private redis-server.
  */
-export async function evalshaServerTimes(client: RedisClient, maxEntries: number, run: () => Promise<void>): Promise<number[]> {
-  if (isCluster(client)) throw new Error('evalshaServerTimes needs a single-node client');
+export async function serverTimesByCommand(client: RedisClient, maxEntries: number, run: () => Promise<void>): Promise<Map<string, number[]>> {
+  if (isCluster(client)) throw new Error('serverTimesByCommand needs a single-node client');
   const saved = (await client.config('GET', 'slowlog-*')) as string[];
   await client.config('SET', 'slowlog-log-slower-than', '0', 'slowlog-max-len', String(maxEntries));
   await client.slowlog('RESET');
   try {
     await run();
     const entries = (await client.slowlog('GET', maxEntries)) as [number, number, number, string[]][];
-    return entries
-      .filter((e) => e[3][0]?.toLowerCase() === 'evalsha')
-      .reverse()
-      .map((e) => e[2]);
+    const byCommand = new Map<string, number[]>();
+    for (const e of entries.reverse()) {
+      const name = (e[3][0] ?? '').toLowerCase();
+      let list = byCommand.get(name);
+      if (list === undefined) byCommand.set(name, (list = []));
+      list.push(e[2]);
+    }
+    return byCommand;
   } finally {
     await client.config('SET', ...saved);
   }
+}
+
+/** `serverTimesByCommand`, EVALSHA only. */
+export async function evalshaServerTimes(client: RedisClient, maxEntries: number, run: () => Promise<void>): Promise<number[]> {
+  return (await serverTimesByCommand(client, maxEntries, run)).get('evalsha') ?? [];
 }
 
 /**
