@@ -16,44 +16,39 @@ import type { RequestContext } from './request-context.ts';
  * `prefixAfterAdmission` for when its answer is still usable.
  */
 export async function lookupPrefix(deps: RouterDeps, ctx: RequestContext): Promise<PrefixWithLoad | null> {
-  if (deps.prefix === null || !deps.scheduler.usesPrefixMatch()) return null;
-  try {
-    const loadMark = deps.load.mark();
-    const found = await deps.prefix.lookup(ctx.resolution.targetModel, ctx.body.json as PromptBodyLike, deps.health.healthyNames());
-    return { ...found, loadMark };
-  } catch (error) {
-    ctx.log.warn({ err: error }, 'prefix index lookup failed; routing on load only');
-    return null;
-  }
+  const prefix = deps.prefix;
+  if (prefix === null || !deps.scheduler.usesPrefixMatch()) return null;
+  return await markedLookup(deps, ctx, () => prefix.lookup(ctx.resolution.targetModel, ctx.body.json as PromptBodyLike, deps.health.healthyNames()));
 }
 
 /**
  * The lookup to schedule with, given the one started alongside the admit. Admitted on the fast path
  * (`queueWaitMs` 0): that lookup is as fresh as a new one would be. Admitted after a queue wait:
  * other requests were routed and recorded meanwhile (often the first of this prompt's group), so
- * the prompt's hashes are looked up again.
+ * the prompt's hashes are looked up again. Records what the index added to the request.
  */
 export async function prefixAfterAdmission(deps: RouterDeps, ctx: RequestContext, early: Promise<PrefixWithLoad | null>, queueWaitMs: number): Promise<PrefixWithLoad | null> {
   const prefix = deps.prefix;
   if (prefix === null) return null;
   const started = performance.now();
   const earlier = await early;
-  let result = earlier;
-  if (earlier !== null && queueWaitMs !== 0) {
-    try {
-      const loadMark = deps.load.mark();
-      result = { ...(await prefix.rematch(earlier, deps.health.healthyNames())), loadMark };
-    } catch (error) {
-      ctx.log.warn({ err: error }, 'prefix index lookup failed; routing on load only');
-      result = null;
-    }
-  }
-  if (earlier !== null) {
-    const addedMs = performance.now() - started;
-    prefix.addedMs.add(addedMs);
-    deps.metrics.scheduler.prefixIndexAddedLatency.observe(addedMs / 1000);
-  }
+  if (earlier === null) return null;
+  const result = queueWaitMs === 0 ? earlier : await markedLookup(deps, ctx, () => prefix.lookupHashed(earlier.prompt, deps.health.healthyNames()));
+  const addedMs = performance.now() - started;
+  prefix.addedMs.add(addedMs);
+  deps.metrics.scheduler.prefixIndexAddedLatency.observe(addedMs / 1000);
   return result;
+}
+
+/** Runs one index lookup with the load mark taken before it; a failure is logged and yields null. */
+async function markedLookup(deps: RouterDeps, ctx: RequestContext, lookup: () => Promise<RequestPrefix>): Promise<PrefixWithLoad | null> {
+  try {
+    const loadMark = deps.load.mark();
+    return { ...(await lookup()), loadMark };
+  } catch (error) {
+    ctx.log.warn({ err: error }, 'prefix index lookup failed; routing on load only');
+    return null;
+  }
 }
 
 /** A prefix lookup plus the release counters taken when its in-flight counts were read. */

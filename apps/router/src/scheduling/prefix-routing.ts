@@ -134,22 +134,18 @@ export class PrefixRouting {
 
   /** Hashes the body and looks the blocks up for `candidates`. */
   async lookup(targetModel: string, body: PromptBodyLike, candidates: readonly string[]): Promise<RequestPrefix> {
-    const prompt = this.producer.hashRequest(targetModel, body);
+    return await this.lookupHashed(this.producer.hashRequest(targetModel, body), candidates);
+  }
+
+  /**
+   * Looks an already hashed prompt up (again, after a queue wait: the index and the in-flight
+   * counts of an earlier lookup are stale; the hashes are not).
+   */
+  async lookupHashed(prompt: RequestPrefix['prompt'], candidates: readonly string[]): Promise<RequestPrefix> {
     const started = performance.now();
     const { info, inFlight } = await this.producer.match(prompt.hashes, candidates);
     this.lookupMs.add(performance.now() - started);
     return { prompt, info, inFlight };
-  }
-
-  /**
-   * Looks an already hashed prompt up again (after a queue wait, the index and the in-flight counts
-   * of an earlier lookup are stale; the hashes are not).
-   */
-  async rematch(earlier: RequestPrefix, candidates: readonly string[]): Promise<RequestPrefix> {
-    const started = performance.now();
-    const { info, inFlight } = await this.producer.match(earlier.prompt.hashes, candidates);
-    this.lookupMs.add(performance.now() - started);
-    return { prompt: earlier.prompt, info, inFlight };
   }
 
   /** After the pick: the endpoint now holds the prompt's blocks. Resolves when written. */
