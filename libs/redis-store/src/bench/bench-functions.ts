@@ -9,17 +9,15 @@
 // Per-call server times come from SLOWLOG, client times from the wall clock. Every Sluice script is
 // SCRIPT LOADed first, as in production (the EVAL Lua heap then holds all of them).
 // Runs its own redis-server (Redis ≥ 7.0); REDIS_URL is ignored.
-import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { createFlowStoreConfig, DetectorType, FairnessPolicyType, OrderingPolicyType } from '@sluice/flow-control';
 import { startRedisServer } from '@sluice/testing';
 import { closeRedisClient, createRedisClient } from '../connection/redis-factory.ts';
 import { RedisFlowStore } from '../flow-store/redis-flow-store.ts';
-import { defaultLuaDirectory } from '../scripts/lua-loader.ts';
 import { decodeMsgpack, encodeMsgpack } from '../scripts/msgpack.ts';
 import { ScriptRegistry } from '../scripts/script-registry.ts';
-import { luaGcStepSplit, percentile, serverTimesByCommand } from './bench-support.ts';
+import { luaGcStepSplit, percentile, serverTimesByCommand, splitFlowScript } from './bench-support.ts';
 
 const { values: args } = parseArgs({
   options: { queued: { type: 'string', default: '100000' }, flows: { type: 'string', default: '10000' }, dispatches: { type: 'string', default: '4000' }, json: { type: 'string' } },
@@ -31,15 +29,11 @@ const LIBRARY = 'sluice_bench_experiment';
 
 /** The function library: the resolved engine once, then releaseLease's body as `<LIBRARY>_release`. */
 function releaseLibrary(scripts: ScriptRegistry): string {
-  const release = scripts.get('releaseLease');
-  const raw = readFileSync(join(defaultLuaDirectory(), 'releaseLease-12.lua'), 'utf8');
-  const body = raw.slice(raw.indexOf('\n', raw.indexOf('--@include flowEngine')) + 1);
-  if (!release.source.endsWith(body)) throw new Error('releaseLease: resolved source does not end with its body');
+  const { engine: resolvedEngine, body } = splitFlowScript(scripts, 'releaseLease');
   // redis.call does not exist while a library loads, so the engine's `local rcall = redis.call`
   // becomes a forwarding function (one extra Lua call per Redis command: a handicap for FCALL).
   // Neither is cjson: FC.NULL (cjson.null) is set when the function runs instead.
-  const engine = release.source
-    .slice(0, release.source.length - body.length)
+  const engine = resolvedEngine
     .replaceAll('local rcall = redis.call', 'local rcall = function(...) return redis.call(...) end')
     .replace('FC.NULL = cjson.null', '');
   return `#!lua name=${LIBRARY}\n${engine}\nredis.register_function('${LIBRARY}_release', function(KEYS, ARGV)\nFC.NULL = cjson.null\n${body}\nend)\n`;

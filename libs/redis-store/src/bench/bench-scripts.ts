@@ -3,7 +3,9 @@
 // bindLease and release (once per routed request in Redis mode), plus readEndpointLoad (every
 // 100 ms) and readStats (every 1 s) of the router's stats loop. Means from INFO commandstats, one
 // script per phase; p50/p99 from SLOWLOG with every call logged. Runs its own redis-server, so
-// changing slowlog settings touches nobody else's Redis; REDIS_URL is ignored.
+// changing slowlog settings touches nobody else's Redis; REDIS_URL is ignored. Last, the fixed cost
+// of one script call: an empty script, the flow engine's function definitions, config unpack, TIME,
+// a 12-field HMGET and packing a reply, each as its own probe script.
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { createFlowStoreConfig, DetectorType, FairnessPolicyType, OrderingPolicyType } from '@sluice/flow-control';
@@ -12,11 +14,13 @@ import { closeRedisClient, createRedisClient } from '../connection/redis-factory
 import { RedisFlowStore } from '../flow-store/redis-flow-store.ts';
 import { loadLuaScripts } from '../scripts/lua-loader.ts';
 import { ScriptRegistry } from '../scripts/script-registry.ts';
-import { percentile, scriptServerTime } from './bench-support.ts';
+import { percentile, scriptServerTime, splitFlowScript } from './bench-support.ts';
+import { encodeMsgpack } from '../scripts/msgpack.ts';
 
 const { values: args } = parseArgs({ options: { requests: { type: 'string', default: '2000' }, json: { type: 'string' } } });
 const REQUESTS = Number(args.requests);
 const TENANTS = 50;
+const PROBE_CALLS = 3000;
 
 const redis = await startRedisServer();
 const client = createRedisClient({ mode: 'single', url: redis.url });
@@ -92,7 +96,32 @@ try {
   console.log(`${REQUESTS} requests (admit → bindLease → release), ${TENANTS} tenants, 4 endpoints; server-side µs per call:`);
   console.log('| script | calls | mean µs (commandstats) | p50 µs (SLOWLOG) | p99 µs (SLOWLOG) |\n|---|---:|---:|---:|---:|');
   for (const r of rows) console.log(`| ${r.script} | ${r.calls} | ${r.meanUs ?? '—'} | ${r.slowlogP50Us} | ${r.slowlogP99Us} |`);
-  if (args.json !== undefined) writeFileSync(args.json, `${JSON.stringify({ bench: 'scripts', at: new Date().toISOString(), requests: REQUESTS, rows }, null, 2)}\n`);
+
+  // 3. Fixed cost of one script call on this server: probe scripts run by EVALSHA (no SLOWLOG),
+  //    INFO commandstats means; "added" is over the empty script.
+  await client.config('SET', 'slowlog-log-slower-than', '10000');
+  const probes: [string, string][] = [
+    ['empty script (`return 1`)', 'return 1'],
+    ['define the flow engine\'s functions', `${splitFlowScript(scripts, 'releaseLease').engine}\nreturn 1`],
+    ['unpack the store config (ARGV[1])', 'local c = cmsgpack.unpack(ARGV[1]) return 1'],
+    ['Redis TIME', "local t = redis.call('TIME') return 1"],
+    ['HMGET of 12 fields', "local m = redis.call('HMGET', KEYS[1], 'a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j', 'k', 'l') return 1"],
+    ['pack a release reply', 'return cmsgpack.pack({released = true, notices = {}, dispatchedCount = 0, storeNowMs = 1763790000000.123})'],
+  ];
+  const configArg = encodeMsgpack(config);
+  const fixedCosts: { probe: string; usPerCall: number; addedUs: number }[] = [];
+  for (const [probe, source] of probes) {
+    const sha = (await client.script('LOAD', source)) as string;
+    const before = await scriptServerTime(client);
+    for (let i = 0; i < PROBE_CALLS; i++) await client.evalsha(sha, 1, 'bench-scripts:probe', configArg);
+    const after = await scriptServerTime(client);
+    const usPerCall = (after.usec - before.usec) / Math.max(1, after.calls - before.calls);
+    fixedCosts.push({ probe, usPerCall, addedUs: usPerCall - (fixedCosts[0]?.usPerCall ?? usPerCall) });
+  }
+  console.log(`\nFixed cost of a script call (${PROBE_CALLS} EVALSHA calls per probe, INFO commandstats):`);
+  console.log('| probe | µs per call | added over the empty script |\n|---|---:|---:|');
+  for (const c of fixedCosts) console.log(`| ${c.probe} | ${c.usPerCall.toFixed(1)} | ${c.addedUs.toFixed(1)} |`);
+  if (args.json !== undefined) writeFileSync(args.json, `${JSON.stringify({ bench: 'scripts', at: new Date().toISOString(), requests: REQUESTS, rows, fixedCosts }, null, 2)}\n`);
 } finally {
   await closeRedisClient(client);
   await redis.stop();

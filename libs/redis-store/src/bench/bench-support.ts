@@ -1,6 +1,10 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { RedisClient } from '../connection/redis-factory.ts';
 import { isCluster } from '../connection/redis-factory.ts';
 import type { PoolKeys } from '../keys/pool-keys.ts';
+import { defaultLuaDirectory } from '../scripts/lua-loader.ts';
+import type { ScriptRegistry } from '../scripts/script-registry.ts';
 
 /** q-quantile (0..1) of `values` (nearest rank); NaN for an empty list. */
 export function percentile(values: readonly number[], q: number): number {
@@ -88,4 +92,16 @@ export function luaGcStepSplit(serverUs: readonly number[]): { stepCallsMedianUs
   for (let r = 1; r < 50; r++) if (percentile(byResidue[r]!, 0.5) > percentile(byResidue[worst]!, 0.5)) worst = r;
   const others = serverUs.filter((_, i) => i % 50 !== worst);
   return { stepCallsMedianUs: percentile(byResidue[worst]!, 0.5), otherCallsP99Us: percentile(others, 0.99), allCallsP99Us: percentile(serverUs, 0.99) };
+}
+
+/**
+ * A flow script's resolved source split at its `--@include flowEngine` line: `engine` is the header
+ * plus every inlined include, `body` the script's own code after it (file `<name>-<numKeys>.lua`).
+ */
+export function splitFlowScript(scripts: ScriptRegistry, name: string): { engine: string; body: string } {
+  const script = scripts.get(name);
+  const raw = readFileSync(join(defaultLuaDirectory(), `${name}-${script.numKeys}.lua`), 'utf8');
+  const body = raw.slice(raw.indexOf('\n', raw.indexOf('--@include flowEngine')) + 1);
+  if (!script.source.endsWith(body)) throw new Error(`${name}: resolved source does not end with its body`);
+  return { engine: script.source.slice(0, script.source.length - body.length), body };
 }
