@@ -24,13 +24,19 @@ async function oneRequest(pool: Pool, headers: Record<string, string>): Promise<
   return res.statusCode === 200;
 }
 
+/** The connection pool of the fixed-rate runs: pass one to `fixedRate` to reuse warm connections. */
+export function fixedRatePool(url: string): Pool {
+  return new Pool(url, { connections: 256, keepAliveTimeout: 30_000 });
+}
+
 /**
  * Open-loop load at a FIXED arrival rate (requests are sent on schedule whether or not earlier ones
  * finished, so a slow server shows up as latency, not as a lower rate). Latency is measured from the
- * scheduled send time (no coordinated omission).
+ * scheduled send time (no coordinated omission). With `shared`, the run uses (and leaves open) that
+ * pool, so a warm-up run also warms the connections; otherwise it opens and closes its own.
  */
-export async function fixedRate(url: string, rps: number, durationMs: number, headers: Record<string, string> = {}): Promise<LatencySummary> {
-  const pool = new Pool(url, { connections: 256, keepAliveTimeout: 30_000 });
+export async function fixedRate(url: string, rps: number, durationMs: number, headers: Record<string, string> = {}, shared?: Pool): Promise<LatencySummary> {
+  const pool = shared ?? fixedRatePool(url);
   const allHeaders = { 'content-type': 'application/json', ...headers };
   const latencies: number[] = [];
   let errors = 0;
@@ -56,7 +62,7 @@ export async function fixedRate(url: string, rps: number, durationMs: number, he
   }
   await Promise.all(inflight);
   const elapsed = performance.now() - start;
-  await pool.close();
+  if (shared === undefined) await pool.close();
   latencies.sort((a, b) => a - b);
   return {
     requests: total,

@@ -1,5 +1,5 @@
 /**
- * `npm run bench:overhead -- [--json FILE] [--rps 1000] [--duration-ms 5000] [--warmup-ms 3000] [--max-duration-ms 3000] [--concurrency 64]`
+ * `npm run bench:overhead -- [--json FILE] [--rps 1000] [--duration-ms 5000] [--warmup-ms 3000] [--max-duration-ms 3000] [--concurrency 64] [--targets direct,nginx,bare,memory,redis]`
  *
  * Router overhead against a zero-latency backend, in one run: direct, through nginx (when on PATH),
  * through one `sluice-router` in memory mode and one with Redis (REDIS_URL, else a local
@@ -16,7 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { closeRedisClient, createRedisClient, deletePoolKeys, PoolKeys } from '@sluice/redis-store';
 import { freePort, startRedis, uniqueKeyPrefix, waitFor } from '@sluice/testing';
-import { fixedRate, maxThroughput } from './load.ts';
+import { fixedRate, fixedRatePool, maxThroughput } from './load.ts';
 import type { LatencySummary } from './load.ts';
 
 const ROUTER_BIN = fileURLToPath(new URL('../../bin/sluice-router.js', import.meta.url));
@@ -34,9 +34,14 @@ const { values } = parseArgs({
     'warmup-ms': { type: 'string', default: '3000' },
     'max-duration-ms': { type: 'string', default: '3000' },
     concurrency: { type: 'string', default: '64' },
+    /** Comma-separated subset of direct,nginx,bare,memory,redis (direct always runs: it is the baseline). */
+    targets: { type: 'string', default: 'direct,nginx,bare,memory,redis' },
   },
 });
 const rps = Number(values.rps);
+const KNOWN_TARGETS = ['direct', 'nginx', 'bare', 'memory', 'redis'];
+const targets = new Set(values.targets.split(',').map((t) => t.trim()).filter((t) => t !== ''));
+for (const t of targets) if (!KNOWN_TARGETS.includes(t)) throw new Error(`--targets: unknown target "${t}" (expected some of ${KNOWN_TARGETS.join(',')})`);
 const durationMs = Number(values['duration-ms']);
 const warmupMs = Number(values['warmup-ms']);
 const maxDurationMs = Number(values['max-duration-ms']);
@@ -141,10 +146,14 @@ async function startBareProxy(backend: string): Promise<{ url: string; stop(): v
 }
 
 async function measure(target: string, url: string): Promise<TargetResult> {
+  // One pool for the warm-up and the timed run: the timed run starts on warm connections, so it
+  // measures per-request overhead, not connection set-up (the same for every target).
+  const pool = fixedRatePool(url);
   process.stderr.write(`[bench] ${target}: warm-up, ${warmupMs} ms at ${rps}/s (not measured)…\n`);
-  await fixedRate(url, rps, warmupMs);
+  await fixedRate(url, rps, warmupMs, {}, pool);
   process.stderr.write(`[bench] ${target}: fixed rate ${rps}/s for ${durationMs} ms…\n`);
-  const fixed = await fixedRate(url, rps, durationMs);
+  const fixed = await fixedRate(url, rps, durationMs, {}, pool);
+  await pool.close();
   process.stderr.write(`[bench] ${target}: max throughput, ${concurrency} connections for ${maxDurationMs} ms…\n`);
   const max = await maxThroughput(url, concurrency, maxDurationMs);
   return { target, fixedRate: fixed, maxRps: max.rps, maxErrors: max.errors };
@@ -155,28 +164,34 @@ const backend = await startBackend();
 let redis: Awaited<ReturnType<typeof startRedis>> | null = null;
 try {
   results.push(await measure('direct', backend));
-  const nginx = await startNginx(Number(new URL(backend).port));
+  const nginx = targets.has('nginx') ? await startNginx(Number(new URL(backend).port)) : null;
   if (nginx) {
     results.push(await measure('nginx (1 worker)', nginx.url));
     nginx.stop();
-  } else process.stderr.write('[bench] nginx not on PATH: skipped\n');
+  } else if (targets.has('nginx')) process.stderr.write('[bench] nginx not on PATH: skipped\n');
 
-  const bare = await startBareProxy(backend);
-  results.push(await measure('bare Fastify + undici proxy', bare.url));
-  bare.stop();
+  if (targets.has('bare')) {
+    const bare = await startBareProxy(backend);
+    results.push(await measure('bare Fastify + undici proxy', bare.url));
+    bare.stop();
+  }
 
-  const memoryRouter = await startRouterProcess(backend, { LOG_LEVEL: 'warn' });
-  results.push(await measure('sluice-router, memory', memoryRouter.url));
-  memoryRouter.stop();
+  if (targets.has('memory')) {
+    const memoryRouter = await startRouterProcess(backend, { LOG_LEVEL: 'warn' });
+    results.push(await measure('sluice-router, memory', memoryRouter.url));
+    memoryRouter.stop();
+  }
 
-  redis = await startRedis();
-  const keyPrefix = uniqueKeyPrefix('bench-overhead');
-  const redisRouter = await startRouterProcess(backend, { LOG_LEVEL: 'warn', SLUICE_REDIS_KEY_PREFIX: keyPrefix }, redis.url);
-  results.push(await measure(`sluice-router, Redis (${redis.source})`, redisRouter.url));
-  redisRouter.stop();
-  const client = createRedisClient({ mode: 'single', url: redis.url });
-  await deletePoolKeys(client, new PoolKeys(keyPrefix, 'bench'));
-  await closeRedisClient(client);
+  if (targets.has('redis')) {
+    redis = await startRedis();
+    const keyPrefix = uniqueKeyPrefix('bench-overhead');
+    const redisRouter = await startRouterProcess(backend, { LOG_LEVEL: 'warn', SLUICE_REDIS_KEY_PREFIX: keyPrefix }, redis.url);
+    results.push(await measure(`sluice-router, Redis (${redis.source})`, redisRouter.url));
+    redisRouter.stop();
+    const client = createRedisClient({ mode: 'single', url: redis.url });
+    await deletePoolKeys(client, new PoolKeys(keyPrefix, 'bench'));
+    await closeRedisClient(client);
+  }
 } finally {
   killAll();
   await redis?.stop();

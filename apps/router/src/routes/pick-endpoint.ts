@@ -1,7 +1,7 @@
 import { NoEligibleEndpointsError } from '@sluice/scheduling';
 import type { CycleContext, EndpointView, PromptBodyLike, SchedulingRequest, SchedulingResult } from '@sluice/scheduling';
 import type { RouterDeps } from '../deps.ts';
-import { decisionOf } from '../scheduling/decision-log.ts';
+import { lazyDecision } from '../scheduling/decision-log.ts';
 import type { LoadMark } from '../endpoints/endpoint-load.ts';
 import type { RequestPrefix } from '../scheduling/prefix-routing.ts';
 import type { RequestContext } from './request-context.ts';
@@ -104,10 +104,8 @@ export function pick(deps: RouterDeps, ctx: RequestContext, tried: ReadonlySet<s
     const atEpochMs = Date.now();
     const promptBlocks = prefix?.info.totalBlocks ?? 0;
     const matched = prefix?.info.matchedBlocks;
-    // Capture only plain fields: `request` reaches the whole request context (body, parsed JSON)
-    // through its headers getter, and the ring would keep 256 of those alive into the old space.
     const who = { requestId: request.requestId, model: request.model, targetModel: request.targetModel, fairnessId: request.fairnessId, priority: request.priority };
-    deps.decisions.add(() => decisionOf(who, result, promptBlocks, matched, ms, atEpochMs));
+    deps.decisions.add(lazyDecision(who, result, promptBlocks, matched, ms, atEpochMs));
     return { endpoint: chosen.name, cycle, view: chosen, result, candidates: views.length };
   } catch (error) {
     if (error instanceof NoEligibleEndpointsError) return null;
