@@ -96,7 +96,7 @@ export { MemoryTenantRateLimiter } from './rate-limit/memory-tenant-rate-limiter
 export type { FlowControllerOptions } from './controller/flow-controller.ts';
 export { FlowController } from './controller/flow-controller.ts';
 export type { FlowObserver } from './controller/observer.ts';
-export type { FlowRequest, FlowAdmission } from './controller/types.ts';
+export type { FlowRequest, FlowAdmission, CancelSignal } from './controller/types.ts';
 
 export { parseQuantity, parseCountQuantity } from './config/quantity.ts';
 export { parseDurationMs } from './config/duration.ts';

@@ -3,6 +3,7 @@ import { DroppedReason } from '@sluice/flow-control';
 import type { FlowAdmission, LeaseRecord } from '@sluice/flow-control';
 import { droppedError, dropError } from '../admission/drop-response.ts';
 import type { RouterDeps } from '../deps.ts';
+import { ClientAbort } from '../http/client-abort.ts';
 import { HttpError } from '../http/openai-error.ts';
 import { ResponseRelay } from '../proxy/response-relay.ts';
 import type { RelayOutcome } from '../proxy/response-relay.ts';
@@ -14,7 +15,8 @@ import { DEFAULT_EXPECTED_OUTPUT_TOKENS, parseOpenAiBody, rewriteModel } from '.
 import { afterPick, lookupPrefix, pick, prefixAfterAdmission } from './pick-endpoint.ts';
 import type { PrefixWithLoad } from './pick-endpoint.ts';
 import { recordResponse, release } from './request-completion.ts';
-import type { Kind, RequestContext } from './request-context.ts';
+import { RequestContext } from './request-context.ts';
+import type { Kind } from './request-context.ts';
 import type { RateReservation } from '../limits/tenant-rate-limits.ts';
 import { admitTraced, RequestTrace } from '../tracing/request-trace.ts';
 
@@ -91,32 +93,30 @@ async function handleInference(deps: RouterDeps, kind: Kind, req: FastifyRequest
     deps.metrics.rateLimits.outputCapped.inc({ tenant: deps.metrics.tenantLabel(identity.fairnessId) });
     req.log.debug({ tenant: identity.fairnessId, max_tokens: maxTokensCap }, 'no max_tokens under a token limit: capped at the reserved output');
   }
-  const abort = new AbortController();
+  const abort = new ClientAbort();
   const res = reply.raw;
   // Passed inline (not bound to a name): the tsx transform wraps named closures in a per-request
   // defineProperty call.
   res.once('close', () => {
     if (!res.writableFinished) abort.abort();
   });
-  let headers: Record<string, string | undefined> | undefined;
-  const ctx: RequestContext = {
-    requestId: String(req.id),
-    flowRequestId,
-    kind,
-    receivedAtMs,
-    log: req.log,
-    body,
-    resolution,
-    fairnessId: identity.fairnessId,
-    labels,
-    abort,
-    rateReservation,
-    ...(maxTokensCap === undefined ? {} : { maxTokensCap }),
-    // Built on first read only (session-affinity plugins read it; most profiles never do).
-    get headers() {
-      return (headers ??= stringHeaders(req.headers));
+  const ctx = new RequestContext(
+    {
+      requestId: String(req.id),
+      flowRequestId,
+      kind,
+      receivedAtMs,
+      log: req.log,
+      body,
+      resolution,
+      fairnessId: identity.fairnessId,
+      labels,
+      abort,
+      rateReservation,
+      maxTokensCap,
     },
-  };
+    req.headers,
+  );
 
   // Started before the admit so that both Redis scripts leave in one write (auto-pipelining).
   const earlyPrefix = lookupPrefix(deps, ctx);
@@ -133,7 +133,7 @@ async function handleInference(deps: RouterDeps, kind: Kind, req: FastifyRequest
         },
         ...(identity.sloTtftMs === undefined ? {} : { sloTtftMs: identity.sloTtftMs }),
         receivedAtMs,
-      }, abort.signal),
+      }, abort),
     );
   } catch (error) {
     ctx.log.error({ err: error }, 'flow control store call failed');
@@ -146,7 +146,7 @@ async function handleInference(deps: RouterDeps, kind: Kind, req: FastifyRequest
     deps.metrics.requests.errors.inc({ ...labels, error_code: admission.outcome });
     // Never reached an endpoint: no tokens used; the request slot stays counted (it was admitted).
     await rateReservation?.settle(0);
-    if (abort.signal.aborted) {
+    if (abort.aborted) {
       ctx.log.info({ outcome: admission.outcome, queue_wait_ms: admission.queueWaitMs }, 'client went away while queued');
       return reply.hijack();
     }
@@ -202,12 +202,12 @@ async function proxyAndRelease(deps: RouterDeps, ctx: RequestContext, reply: Fas
           path,
           headers: upstreamSpan === null ? headers : upstreamSpan.inject(headers),
           body: payload,
-          signal: ctx.abort.signal,
+          signal: ctx.abort,
           headersTimeout: deps.config.proxy.firstByteTimeoutMs,
           bodyTimeout: deps.config.proxy.streamIdleTimeoutMs,
         });
       } catch (error) {
-        const failure = classifyUpstreamError(error, ctx.abort.signal.aborted);
+        const failure = classifyUpstreamError(error, ctx.abort.aborted);
         upstreamSpan?.failed(failure, error);
         if (failure === 'client-aborted') {
           outcome = { kind: 'client-aborted', status: 499, tap: null };
@@ -238,7 +238,7 @@ async function proxyAndRelease(deps: RouterDeps, ctx: RequestContext, reply: Fas
           'x-sluice-replica': deps.replicaId,
           'x-request-id': ctx.requestId,
         },
-        clientAborted: () => ctx.abort.signal.aborted,
+        clientAborted: () => ctx.abort.aborted,
       });
       outcome = await relay.run();
       upstreamSpan?.finished(outcome.status, outcome);
@@ -266,11 +266,4 @@ async function proxyAndRelease(deps: RouterDeps, ctx: RequestContext, reply: Fas
       }
     }
   }
-}
-
-/** Request headers with lower-cased names and string values (arrays joined by ", "). */
-function stringHeaders(headers: FastifyRequest['headers']): Record<string, string | undefined> {
-  const out: Record<string, string | undefined> = {};
-  for (const [name, value] of Object.entries(headers)) out[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
-  return out;
 }

@@ -1,5 +1,5 @@
 import { NoEligibleEndpointsError } from '@sluice/scheduling';
-import type { CycleContext, EndpointView, PromptBodyLike, SchedulingRequest, SchedulingResult } from '@sluice/scheduling';
+import type { CycleContext, EndpointView, PrefixMatchInfo, PromptBodyLike, SchedulingRequest, SchedulingResult } from '@sluice/scheduling';
 import type { RouterDeps } from '../deps.ts';
 import { lazyDecision } from '../scheduling/decision-log.ts';
 import type { LoadMark } from '../endpoints/endpoint-load.ts';
@@ -82,18 +82,7 @@ export function pick(deps: RouterDeps, ctx: RequestContext, tried: ReadonlySet<s
     const inFlightTokens = looked === undefined ? deps.load.inFlightTokens(s.name) : looked.tokens;
     views.push({ name: s.name, healthy: s.healthy, inFlight, inFlightTokens, metrics: deps.poolMetrics.schedulingMetrics(s.name, inFlight) });
   }
-  const request: SchedulingRequest = {
-    requestId: ctx.requestId,
-    model: ctx.resolution.model,
-    targetModel: ctx.resolution.targetModel,
-    priority: ctx.resolution.priority,
-    fairnessId: ctx.fairnessId,
-    get headers() {
-      return ctx.headers;
-    },
-    ...(prefix === null ? {} : { prefixMatch: prefix.info }),
-    ...(isLoraAdapter(views, ctx.resolution.targetModel) ? { loraAdapter: ctx.resolution.targetModel } : {}),
-  };
+  const request = new PickRequest(ctx, prefix === null ? undefined : prefix.info, isLoraAdapter(views, ctx.resolution.targetModel) ? ctx.resolution.targetModel : undefined);
   const cycle: CycleContext = { request, nowMs: deps.clock.now(), random: deps.random };
   try {
     const result = deps.scheduler.schedule(cycle, views);
@@ -125,6 +114,38 @@ export function afterPick(deps: RouterDeps, ctx: RequestContext, chosen: Pick, p
   if (deps.prefix === null || prefix === null || prefix.info.totalBlocks === 0) return;
   deps.metrics.scheduler.prefixIndexerHitRatio.observe((prefix.info.matchedBlocks.get(chosen.endpoint) ?? 0) / prefix.info.totalBlocks);
   deps.prefix.record(prefix.prompt.hashes, chosen.endpoint).catch((error: unknown) => ctx.log.warn({ err: error }, 'prefix index record failed'));
+}
+
+/**
+ * The scheduler's view of a request. A class so that `headers` is a prototype getter: an
+ * object-literal getter gets the objects it creates promoted by the young-generation GC, and this
+ * one would drag the request context along (see RequestContext). The headers are built only if a
+ * plugin reads them.
+ */
+class PickRequest implements SchedulingRequest {
+  readonly requestId: string;
+  readonly model: string;
+  readonly targetModel: string;
+  readonly priority: number;
+  readonly fairnessId: string;
+  readonly prefixMatch: PrefixMatchInfo | undefined;
+  readonly loraAdapter: string | undefined;
+  readonly #ctx: RequestContext;
+
+  constructor(ctx: RequestContext, prefixMatch: PrefixMatchInfo | undefined, loraAdapter: string | undefined) {
+    this.requestId = ctx.requestId;
+    this.model = ctx.resolution.model;
+    this.targetModel = ctx.resolution.targetModel;
+    this.priority = ctx.resolution.priority;
+    this.fairnessId = ctx.fairnessId;
+    this.prefixMatch = prefixMatch;
+    this.loraAdapter = loraAdapter;
+    this.#ctx = ctx;
+  }
+
+  get headers(): Readonly<Record<string, string | undefined>> {
+    return this.#ctx.headers;
+  }
 }
 
 /** True when some endpoint's scraped LoRA info lists `model` as an adapter (running or waiting). */

@@ -6,7 +6,7 @@ import type { FlowKey } from '../types/flow-key.ts';
 import type { FlowNotice, LeaseRecord, QueuedRecord, ReplicaId } from '../types/items.ts';
 import { FlowOutcome } from '../types/outcome.ts';
 import type { FlowObserver } from './observer.ts';
-import type { FlowAdmission, FlowRequest } from './types.ts';
+import type { CancelSignal, FlowAdmission, FlowRequest } from './types.ts';
 
 /** Options of a FlowController (one per router replica and pool). */
 export interface FlowControllerOptions {
@@ -125,7 +125,7 @@ export class FlowController {
    * Ask for admission. Resolves with the terminal result; rejects only when the store call itself
    * fails (the caller maps that to a 5xx). An already aborted signal → `evicted-context-cancelled`.
    */
-  admit(req: FlowRequest, signal?: AbortSignal): Promise<FlowAdmission> {
+  admit(req: FlowRequest, signal?: CancelSignal): Promise<FlowAdmission> {
     if (!this.running) {
       return Promise.resolve({ dispatched: false, outcome: FlowOutcome.RejectedOther, queueWaitMs: 0, flow: req.flow });
     }

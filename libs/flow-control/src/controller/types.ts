@@ -43,3 +43,16 @@ export type FlowAdmission =
       readonly queueWaitMs: number;
       readonly flow: FlowKey;
     };
+
+/**
+ * What `FlowController.admit` needs from a cancellation signal: an AbortSignal satisfies it, and so
+ * does any cheaper per-request object (the router uses an EventEmitter-based one: on Node 20 every
+ * AbortSignal created makes the young-generation GC promote whatever is live, see
+ * apps/router/src/http/client-abort.ts). The listener is added once and removed when the request
+ * leaves flow control.
+ */
+export interface CancelSignal {
+  readonly aborted: boolean;
+  addEventListener(type: 'abort', listener: () => void, options?: { once?: boolean }): void;
+  removeEventListener(type: 'abort', listener: () => void): void;
+}
