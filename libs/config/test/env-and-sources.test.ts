@@ -141,7 +141,7 @@ describe('models, objectives and pools', () => {
       ],
       db: 1,
       connectTimeoutMs: 2000,
-      autoPipelining: true,
+      autoPipelining: false,
     });
     expect(summarizeConfig(config)).toContain('mode: redis sentinel "mymaster" via 10.0.0.1:26379, [fd00::2]:26379');
   });

@@ -21,7 +21,7 @@ describe('the issue example', () => {
       requestTimeoutMs: 120_000,
       keepAliveTimeoutMs: 65_000,
     });
-    expect(config.redis).toEqual({ mode: 'single', url: 'redis://127.0.0.1:6379/0', connectTimeoutMs: 10_000, autoPipelining: true });
+    expect(config.redis).toEqual({ mode: 'single', url: 'redis://127.0.0.1:6379/0', connectTimeoutMs: 10_000, autoPipelining: false });
     expect(config.pool.discovery).toEqual({
       kind: 'static',
       endpoints: [

@@ -38,7 +38,7 @@ describe('connection factory', () => {
         const popped = blocking.blpop(keys.inbox('r1'), 5);
         await client.rpush(keys.inbox('r1'), 'notice');
         expect(await popped).toEqual([keys.inbox('r1'), 'notice']);
-        expect(client.options.enableAutoPipelining).toBe(true);
+        expect(client.options.enableAutoPipelining).toBe(false);
         expect(blocking.options.enableAutoPipelining).toBe(false);
       } finally {
         await closeRedisClient(blocking);

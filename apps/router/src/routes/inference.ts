@@ -118,7 +118,7 @@ async function handleInference(deps: RouterDeps, kind: Kind, req: FastifyRequest
     req.headers,
   );
 
-  // Started before the admit so that both Redis scripts leave in one write (auto-pipelining).
+  // Started before the admit so that both Redis scripts are in flight together (one round trip).
   const earlyPrefix = lookupPrefix(deps, ctx);
   let admission: FlowAdmission;
   try {

@@ -12,7 +12,7 @@ import type { RequestContext } from './request-context.ts';
  * on load alone). Never rejects.
  *
  * The router starts it together with the flow-control admit, so that in Redis mode both scripts go
- * out in one auto-pipelined write and the lookup costs no round trip of its own; see
+ * out back to back on the same connection and the lookup costs no round trip of its own; see
  * `prefixAfterAdmission` for when its answer is still usable.
  */
 export async function lookupPrefix(deps: RouterDeps, ctx: RequestContext): Promise<PrefixWithLoad | null> {

@@ -181,7 +181,9 @@ function resolveRedis(input: RouterConfigInput, urlEnv: string | undefined, issu
   const spec = input.redis ?? {};
   const common = {
     connectTimeoutMs: readPositiveDuration(spec.connectTimeout, ['redis', 'connectTimeout'], issues, 10_000),
-    autoPipelining: spec.autoPipelining ?? true,
+    // Off by default: ioredis builds a Pipeline object per auto-pipelined batch, and at the router's
+    // rates that cost more than the write syscalls it saves (BENCHMARKS.md, session of 05:30).
+    autoPipelining: spec.autoPipelining ?? false,
   };
   if (urlEnv !== undefined) {
     envOverrides.push('REDIS_URL');

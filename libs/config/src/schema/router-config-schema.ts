@@ -63,6 +63,7 @@ export const RedisSchema = Type.Object(
       Type.Object({ nodes: Type.Array(Type.String(), { minItems: 1 }), password: Type.Optional(Type.String()) }, Strict),
     ),
     connectTimeout: Type.Optional(Duration),
+    /** ioredis auto-pipelining of the command client: batch the commands of one tick into one write. Default false. */
     autoPipelining: Type.Optional(Type.Boolean()),
     /** ACL user (Redis 6+). Overrides the URL's user. */
     username: Type.Optional(Type.String({ minLength: 1 })),

@@ -10,7 +10,8 @@ export type RedisConnectionConfig = SingleNodeConfig | SentinelConfig | ClusterC
 export interface RedisCommonOptions {
   /**
    * Queue every command issued in one event-loop turn into one pipeline (ioredis
-   * `enableAutoPipelining`). Cuts syscalls under load; costs nothing at low load. Default true.
+   * `enableAutoPipelining`). Saves write syscalls, but ioredis builds a Pipeline object per batch,
+   * and at the router's rates that costs more (GC, docs/operations.md "Redis"). Default false.
    */
   autoPipelining?: boolean;
   /** CLIENT SETNAME value, visible in CLIENT LIST (e.g. `sluice:router-1`). */

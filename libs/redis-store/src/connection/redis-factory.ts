@@ -12,7 +12,7 @@ export type RedisClient = Redis | Cluster;
  * offline queue.
  */
 export function createRedisClient(config: RedisConnectionConfig): RedisClient {
-  return buildClient(config, config.autoPipelining ?? true, {});
+  return buildClient(config, config.autoPipelining ?? false, {});
 }
 
 /**

@@ -1,7 +1,7 @@
 /**
  * What the global prefix index adds to a request's latency in the router's real hot-path shape
  * (apps/router/src/routes/inference.ts): the lookup is issued together with the flow-control admit,
- * so both scripts leave in one auto-pipelined write; the record runs after the pick and is not
+ * so both scripts are in flight together on one connection; the record runs after the pick and is not
  * awaited by the request. Alternating iterations time
  *   - `admit`: the admit alone (fast path: dispatched at once), and
  *   - `admit ∥ lookup`: admit and lookup issued in the same tick, until both have answered;
