@@ -12,6 +12,7 @@ import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { parseScavenge, summarizeScavenges } from './scavenge-tally.ts';
 
 const LOOP = fileURLToPath(new URL('./gc-pattern-loop.ts', import.meta.url));
 const PACKAGE_DIR = fileURLToPath(new URL('../..', import.meta.url));
@@ -26,7 +27,8 @@ interface PatternResult {
   readonly iterations: number;
   readonly scavenges: number;
   readonly promotedMb: number;
-  readonly scavengeMsTotal: number;
+  /** Main-thread pause of all scavenges (ms). */
+  readonly pauseMsTotal: number;
 }
 
 async function measure(pattern: string): Promise<PatternResult> {
@@ -35,18 +37,12 @@ async function measure(pattern: string): Promise<PatternResult> {
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
   const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
   if (code !== 0) throw new Error(`${pattern}: loop exited with ${code}`);
-  let scavenges = 0;
-  let promoted = 0;
-  let scavengeMs = 0;
-  let iterations = Number.NaN;
-  for (const line of out.split('\n')) {
-    if (line.startsWith('{')) iterations = (JSON.parse(line) as { iterations: number }).iterations;
-    if (!line.includes(' gc=s ')) continue;
-    scavenges++;
-    promoted += Number(/ promoted=(\d+)/.exec(line)?.[1] ?? 0);
-    scavengeMs += Number(/ scavenge=([\d.]+)/.exec(line)?.[1] ?? 0);
-  }
-  return { pattern, iterations, scavenges, promotedMb: promoted / 1e6, scavengeMsTotal: scavengeMs };
+  const lines = out.split('\n');
+  const done = lines.find((line) => line.startsWith('{'));
+  if (done === undefined) throw new Error(`${pattern}: the loop printed no result line`);
+  const { iterations } = JSON.parse(done) as { iterations: number };
+  const gc = summarizeScavenges(lines.map(parseScavenge).filter((s) => s !== null));
+  return { pattern, iterations, scavenges: gc.scavenges, promotedMb: gc.promotedMb, pauseMsTotal: gc.pauseMsTotal };
 }
 
 const results: PatternResult[] = [];
@@ -56,9 +52,9 @@ for (const pattern of PATTERNS) {
 }
 const base = results[0]!;
 console.log(`Each loop ran ${durationMs} ms in its own process (Node ${process.version}); one iteration = one request's per-request object plus a 200-object working set.\n`);
-console.log('| pattern | iterations | vs baseline | scavenges | promoted MB | scavenge ms, total |');
+console.log('| pattern | iterations | vs baseline | scavenges | promoted MB | scavenge pauses, ms total |');
 console.log('|---|---:|---:|---:|---:|---:|');
 for (const r of results) {
-  console.log(`| ${r.pattern} | ${r.iterations} | ${((100 * r.iterations) / base.iterations).toFixed(0)} % | ${r.scavenges} | ${r.promotedMb.toFixed(2)} | ${r.scavengeMsTotal.toFixed(0)} |`);
+  console.log(`| ${r.pattern} | ${r.iterations} | ${((100 * r.iterations) / base.iterations).toFixed(0)} % | ${r.scavenges} | ${r.promotedMb.toFixed(2)} | ${r.pauseMsTotal.toFixed(0)} |`);
 }
 if (values.json !== undefined) writeFileSync(values.json, `${JSON.stringify({ durationMs, node: process.version, results }, null, 2)}\n`);

@@ -1,5 +1,6 @@
 /**
- * `npm run bench:overhead -- [--json FILE] [--rps 1000] [--duration-ms 5000] [--warmup-ms 3000] [--max-duration-ms 3000] [--concurrency 64] [--targets direct,nginx,bare,memory,redis]`
+ * `npm run bench:overhead -- [--json FILE] [--rps 1000] [--duration-ms 5000] [--warmup-ms 3000] [--max-duration-ms 3000] [--concurrency 64] [--targets direct,nginx,bare,memory,redis]
+ *   [--gc-trace] [--redis-auto-pipelining on|off]`
  *
  * Router overhead against a zero-latency backend, in one run: direct, through nginx (when on PATH),
  * through one `sluice-router` in memory mode and one with Redis (REDIS_URL, else a local
@@ -17,6 +18,8 @@ import { parseArgs } from 'node:util';
 import { closeRedisClient, createRedisClient, deletePoolKeys, PoolKeys } from '@sluice/redis-store';
 import { freePort, startRedis, uniqueKeyPrefix, waitFor } from '@sluice/testing';
 import { fixedRate, fixedRatePool, maxThroughput } from './load.ts';
+import { ScavengeTally } from './scavenge-tally.ts';
+import type { ScavengeSummary } from './scavenge-tally.ts';
 import type { LatencySummary } from './load.ts';
 
 const ROUTER_BIN = fileURLToPath(new URL('../../bin/sluice-router.js', import.meta.url));
@@ -36,12 +39,19 @@ const { values } = parseArgs({
     concurrency: { type: 'string', default: '64' },
     /** Comma-separated subset of direct,nginx,bare,memory,redis (direct always runs: it is the baseline). */
     targets: { type: 'string', default: 'direct,nginx,bare,memory,redis' },
+    /** Start the Node targets (bare proxy, routers) with --trace-gc-nvp and report their scavenges during the timed run. */
+    'gc-trace': { type: 'boolean', default: false },
+    /** Sets `redis.autoPipelining` of the Redis-mode router (on|off); unset = the router's default. */
+    'redis-auto-pipelining': { type: 'string' },
   },
 });
 const rps = Number(values.rps);
 const KNOWN_TARGETS = ['direct', 'nginx', 'bare', 'memory', 'redis'];
 const targets = new Set(values.targets.split(',').map((t) => t.trim()).filter((t) => t !== ''));
 for (const t of targets) if (!KNOWN_TARGETS.includes(t)) throw new Error(`--targets: unknown target "${t}" (expected some of ${KNOWN_TARGETS.join(',')})`);
+const gcTrace = values['gc-trace'];
+const autoPipeliningArg = values['redis-auto-pipelining'];
+if (autoPipeliningArg !== undefined && autoPipeliningArg !== 'on' && autoPipeliningArg !== 'off') throw new Error(`--redis-auto-pipelining: expected on or off, got "${autoPipeliningArg}"`);
 const durationMs = Number(values['duration-ms']);
 const warmupMs = Number(values['warmup-ms']);
 const maxDurationMs = Number(values['max-duration-ms']);
@@ -52,6 +62,20 @@ interface TargetResult {
   readonly fixedRate: LatencySummary;
   readonly maxRps: number;
   readonly maxErrors: number;
+  /** With --gc-trace, for Node targets: the target's scavenges during the timed fixed-rate run. */
+  readonly scavenges?: ScavengeSummary;
+}
+
+/** A started target; `gc` is set when it runs under --trace-gc-nvp. */
+interface Target {
+  readonly url: string;
+  readonly gc?: ScavengeTally;
+  stop(): void;
+}
+
+/** Node flags and stdout handling of a Node target, by --gc-trace. */
+function nodeTarget(args: string[]): { args: string[]; stdout: 'pipe' | 'ignore' } {
+  return gcTrace ? { args: ['--trace-gc-nvp', ...args], stdout: 'pipe' } : { args, stdout: 'ignore' };
 }
 
 const children: ChildProcess[] = [];
@@ -108,14 +132,14 @@ http {
   return { url, stop: () => child.kill('SIGTERM') };
 }
 
-async function startRouterProcess(backend: string, env: Record<string, string>, redisUrl?: string): Promise<{ url: string; stop(): void }> {
+async function startRouterProcess(backend: string, env: Record<string, string>, redisUrl?: string): Promise<Target> {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'sluice-bench-router-'));
   const config = {
     apiVersion: 'sluice.dev/v1alpha1',
     kind: 'RouterConfig',
     server: { port, host: '127.0.0.1' },
-    ...(redisUrl ? { redis: { url: redisUrl } } : {}),
+    ...(redisUrl ? { redis: { url: redisUrl, ...(autoPipeliningArg === undefined ? {} : { autoPipelining: autoPipeliningArg === 'on' }) } } : {}),
     pool: { name: 'bench', endpoints: [backend.replace('http://', '')] },
     auth: { mode: 'trusted-headers' },
     logging: { level: 'warn' },
@@ -128,35 +152,39 @@ async function startRouterProcess(backend: string, env: Record<string, string>, 
     },
   };
   writeFileSync(join(dir, 'router.yaml'), JSON.stringify(config));
-  const child = spawn(process.execPath, [ROUTER_BIN, '--config', join(dir, 'router.yaml')], { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, ...env } });
+  const node = nodeTarget([ROUTER_BIN, '--config', join(dir, 'router.yaml')]);
+  const child = spawn(process.execPath, node.args, { stdio: ['ignore', node.stdout, 'inherit'], env: { ...process.env, ...env } });
   children.push(child);
   const url = `http://127.0.0.1:${port}`;
   await waitReady(`${url}/readyz`, 'sluice-router');
-  return { url, stop: () => child.kill('SIGTERM') };
+  return { url, ...(child.stdout === null ? {} : { gc: new ScavengeTally(child.stdout) }), stop: () => child.kill('SIGTERM') };
 }
 
 /** The bare Fastify + undici proxy (`bare-proxy.ts`): what plain Node does on this box. */
-async function startBareProxy(backend: string): Promise<{ url: string; stop(): void }> {
+async function startBareProxy(backend: string): Promise<Target> {
   const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', BARE_PROXY, String(port), backend], { stdio: ['ignore', 'ignore', 'inherit'], cwd: PACKAGE_DIR });
+  const node = nodeTarget(['--import', 'tsx', BARE_PROXY, String(port), backend]);
+  const child = spawn(process.execPath, node.args, { stdio: ['ignore', node.stdout, 'inherit'], cwd: PACKAGE_DIR });
   children.push(child);
   const url = `http://127.0.0.1:${port}`;
   await waitReady(`${url}/readyz`, 'bare proxy');
-  return { url, stop: () => child.kill('SIGTERM') };
+  return { url, ...(child.stdout === null ? {} : { gc: new ScavengeTally(child.stdout) }), stop: () => child.kill('SIGTERM') };
 }
 
-async function measure(target: string, url: string): Promise<TargetResult> {
+async function measure(target: string, url: string, gc?: ScavengeTally): Promise<TargetResult> {
   // One pool for the warm-up and the timed run: the timed run starts on warm connections, so it
   // measures per-request overhead, not connection set-up (the same for every target).
   const pool = fixedRatePool(url);
   process.stderr.write(`[bench] ${target}: warm-up, ${warmupMs} ms at ${rps}/s (not measured)…\n`);
   await fixedRate(url, rps, warmupMs, {}, pool);
   process.stderr.write(`[bench] ${target}: fixed rate ${rps}/s for ${durationMs} ms…\n`);
+  gc?.start();
   const fixed = await fixedRate(url, rps, durationMs, {}, pool);
+  const scavenges = gc?.stop();
   await pool.close();
   process.stderr.write(`[bench] ${target}: max throughput, ${concurrency} connections for ${maxDurationMs} ms…\n`);
   const max = await maxThroughput(url, concurrency, maxDurationMs);
-  return { target, fixedRate: fixed, maxRps: max.rps, maxErrors: max.errors };
+  return { target, fixedRate: fixed, maxRps: max.rps, maxErrors: max.errors, ...(scavenges === undefined ? {} : { scavenges }) };
 }
 
 const results: TargetResult[] = [];
@@ -172,13 +200,13 @@ try {
 
   if (targets.has('bare')) {
     const bare = await startBareProxy(backend);
-    results.push(await measure('bare Fastify + undici proxy', bare.url));
+    results.push(await measure('bare Fastify + undici proxy', bare.url, bare.gc));
     bare.stop();
   }
 
   if (targets.has('memory')) {
     const memoryRouter = await startRouterProcess(backend, { LOG_LEVEL: 'warn' });
-    results.push(await measure('sluice-router, memory', memoryRouter.url));
+    results.push(await measure('sluice-router, memory', memoryRouter.url, memoryRouter.gc));
     memoryRouter.stop();
   }
 
@@ -186,7 +214,7 @@ try {
     redis = await startRedis();
     const keyPrefix = uniqueKeyPrefix('bench-overhead');
     const redisRouter = await startRouterProcess(backend, { LOG_LEVEL: 'warn', SLUICE_REDIS_KEY_PREFIX: keyPrefix }, redis.url);
-    results.push(await measure(`sluice-router, Redis (${redis.source})`, redisRouter.url));
+    results.push(await measure(`sluice-router, Redis (${redis.source})`, redisRouter.url, redisRouter.gc));
     redisRouter.stop();
     const client = createRedisClient({ mode: 'single', url: redis.url });
     await deletePoolKeys(client, new PoolKeys(keyPrefix, 'bench'));
@@ -219,6 +247,14 @@ const lines = [
     ].join(' | ').replace(/^/, '| ').concat(' |'),
   ),
 ];
+const traced = results.filter((r) => r.scavenges !== undefined);
+if (traced.length > 0) {
+  lines.push('', `Young-generation GC of each Node target during the ${durationMs} ms timed run (--trace-gc-nvp):`, '', '| target | scavenges | promoted MB | KB promoted per request | pause ms, total | pause ms, max |', '|---|---:|---:|---:|---:|---:|');
+  for (const r of traced) {
+    const g = r.scavenges!;
+    lines.push(`| ${r.target} | ${g.scavenges} | ${g.promotedMb.toFixed(1)} | ${((g.promotedMb * 1000) / Math.max(1, r.fixedRate.requests)).toFixed(1)} | ${g.pauseMsTotal.toFixed(0)} | ${g.pauseMsMax.toFixed(1)} |`);
+  }
+}
 console.log(lines.join('\n'));
 if (values.json) {
   writeFileSync(values.json, JSON.stringify({ rps, durationMs, warmupMs, maxDurationMs, concurrency, cpus: cpus().length, node: process.version, results }, null, 2));

@@ -54,7 +54,7 @@ export class RequestContext {
 export type RequestContextFields = Omit<RequestContext, 'headers'>;
 
 /** Request headers with lower-cased names and string values (arrays joined by ", "). */
-export function stringHeaders(headers: IncomingHttpHeaders): Record<string, string | undefined> {
+function stringHeaders(headers: IncomingHttpHeaders): Record<string, string | undefined> {
   const out: Record<string, string | undefined> = {};
   for (const [name, value] of Object.entries(headers)) out[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
   return out;

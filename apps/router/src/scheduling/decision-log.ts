@@ -76,10 +76,10 @@ export interface DecisionRequest {
  * The ring entry for one decision, built only when /admin/decisions is read. The request path must
  * create entries through this function, never as an arrow inside its own functions: V8 gives all
  * closures of one function a shared context, so an arrow in `pick` would hold `ctx` (which the
- * request's headers getter captures) and through it the request, the response and the parsed body,
+ * scheduler's request object holds) and through it the request, the response and the parsed body,
  * for as long as the ring keeps the entry (256 requests). Those graphs then survive every
- * young-generation GC: ~12 KB per request copied into the old space, and 3–5 ms per scavenge under
- * load. `decision-retention.test.ts` checks that a logged decision does not keep its request alive.
+ * young-generation GC and are copied into the old space. `decision-retention.test.ts` checks that a
+ * logged decision does not keep its request alive.
  */
 export function lazyDecision(
   who: DecisionRequest,
