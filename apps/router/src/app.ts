@@ -5,6 +5,7 @@ import { registerAdminGuard } from './auth/admin-guard.ts';
 import type { ListenerRole } from './auth/admin-guard.ts';
 import type { RouterDeps } from './deps.ts';
 import { clientErrorHandler } from './http/client-error.ts';
+import { lazyChildLoggerFactory } from './http/lazy-request-logger.ts';
 import { errorTypeFor, HttpError } from './http/openai-error.ts';
 import { registerAdminRoutes } from './routes/admin.ts';
 import { registerDashboardRoutes } from './routes/dashboard.ts';
@@ -24,6 +25,8 @@ export function buildRouter(deps: RouterDeps, listener: ListenerRole = 'main'): 
     loggerInstance: deps.logger as FastifyBaseLogger,
     // One access line per request is written by the inference handler; Fastify's two are off.
     logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'request_id' }),
+    // req.log's pino child is built only if the request writes a line at an enabled level.
+    childLoggerFactory: lazyChildLoggerFactory,
     bodyLimit: deps.config.server.bodyLimitBytes,
     genReqId: (req) => {
       const given = req.headers['x-request-id'];

@@ -16,9 +16,10 @@ const OUTCOME_LABEL: Readonly<Record<StoreOutcome, FlowOutcome>> = {
 
 /** FlowController hooks → Prometheus metrics and logs. */
 export function flowMetricsObserver(metrics: SluiceMetrics, pool: string, logger: Logger): FlowObserver {
+  const poolLabels = { inference_pool: pool };
   return {
     onFinished: (e) => metrics.observeFlowOutcome(pool, e.flow.priority, OUTCOME_LABEL[e.outcome], e.queueWaitMs / 1000),
-    onDispatchBatch: (size) => metrics.flowControl.dispatchBatchSize.observe({ inference_pool: pool }, size),
+    onDispatchBatch: (size) => metrics.flowControl.dispatchBatchSize.observe(poolLabels, size),
     onReap: (r) => {
       if (r.reapedLeases > 0) metrics.flowControl.reapedLeases.inc({ inference_pool: pool, reason: 'expired-or-dead-owner' }, r.reapedLeases);
       for (const f of r.removedFlows) metrics.deleteFlowSeries({ pool, priority: f.priority, fairnessId: f.fairnessId });

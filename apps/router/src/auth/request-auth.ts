@@ -52,6 +52,14 @@ export class RequestAuth {
     this.early.set(req, await this.identify(req));
   }
 
+  /**
+   * The identity without waiting, when no credential has to be checked (trusted-headers mode);
+   * null in the other modes (use `identify`). Saves the request path an await.
+   */
+  trustedIdentity(req: FastifyRequest): RequestIdentity | null {
+    return this.authenticator === null ? identityFromHeaders(req.headers, this.auth.defaultFairnessId) : null;
+  }
+
   /** The request's identity (computed once: a second call returns the identity the hook found). */
   async identify(req: FastifyRequest): Promise<RequestIdentity> {
     const known = this.early.get(req);

@@ -32,7 +32,7 @@ export function fixedRatePool(url: string): Pool {
 /**
  * Open-loop load at a FIXED arrival rate (requests are sent on schedule whether or not earlier ones
  * finished, so a slow server shows up as latency, not as a lower rate). Latency is measured from the
- * scheduled send time (no coordinated omission). With `shared`, the run uses (and leaves open) that
+ * scheduled send time (no coordinated omission), or from the actual send when that was earlier. With `shared`, the run uses (and leaves open) that
  * pool, so a warm-up run also warms the connections; otherwise it opens and closes its own.
  */
 export async function fixedRate(url: string, rps: number, durationMs: number, headers: Record<string, string> = {}, shared?: Pool): Promise<LatencySummary> {
@@ -48,10 +48,13 @@ export async function fixedRate(url: string, rps: number, durationMs: number, he
     const due = start + i * intervalMs;
     const wait = due - performance.now();
     if (wait > 1) await new Promise((r) => setTimeout(r, wait));
+    // Late (the loop fell behind): from the scheduled time, so a slow target is not excused.
+    // Early (timers fire up to 1 ms ahead): from the actual send, so no latency comes out negative.
+    const from = Math.min(due, performance.now());
     inflight.push(
       oneRequest(pool, allHeaders).then(
         (ok) => {
-          if (ok) latencies.push(performance.now() - due);
+          if (ok) latencies.push(performance.now() - from);
           else errors++;
         },
         () => {

@@ -1,12 +1,15 @@
 /**
- * `npm run bench:overhead -- [--json FILE] [--rps 1000] [--duration-ms 5000] [--warmup-ms 3000] [--max-duration-ms 3000] [--concurrency 64] [--targets direct,nginx,bare,memory,redis]
- *   [--gc-trace] [--redis-auto-pipelining on|off]`
+ * `npm run bench:overhead -- [--json FILE] [--rps 1000] [--duration-ms 5000] [--warmup-ms 3000] [--max-duration-ms 3000] [--max-rounds 3] [--concurrency 64]
+ *   [--targets direct,nginx,bare,memory,redis] [--gc-trace] [--redis-auto-pipelining on|off]`
  *
  * Router overhead against a zero-latency backend, in one run: direct, through nginx (when on PATH),
  * through one `sluice-router` in memory mode and one with Redis (REDIS_URL, else a local
- * redis-server/testcontainers via @sluice/testing). Each target gets a warm-up, a fixed-rate open-loop
- * run (latency from the scheduled send time) and a closed-loop max-throughput run. Prints a Markdown
- * table; `--json FILE` also writes the numbers.
+ * redis-server/testcontainers via @sluice/testing). Every target is started first and kept running.
+ * Each then gets a warm-up and a fixed-rate open-loop run (latency from the scheduled send time; the
+ * target's CPU per request on Linux). Then the closed-loop max-throughput runs go round-robin over
+ * the targets, `--max-rounds` times, and each target's median is reported: on a shared VM the
+ * machine's speed drifts within a minute, and alternating keeps the ratios to nginx fair. Prints a
+ * Markdown table; `--json FILE` also writes the numbers.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
@@ -18,6 +21,7 @@ import { parseArgs } from 'node:util';
 import { closeRedisClient, createRedisClient, deletePoolKeys, PoolKeys } from '@sluice/redis-store';
 import { freePort, startRedis, uniqueKeyPrefix, waitFor } from '@sluice/testing';
 import { fixedRate, fixedRatePool, maxThroughput } from './load.ts';
+import { CpuMeter } from './cpu-meter.ts';
 import { ScavengeTally } from './scavenge-tally.ts';
 import type { ScavengeSummary } from './scavenge-tally.ts';
 import type { LatencySummary } from './load.ts';
@@ -36,6 +40,8 @@ const { values } = parseArgs({
     /** Fixed-rate warm-up per target, not measured: a cold Node process runs interpreted code for its first second or so. */
     'warmup-ms': { type: 'string', default: '3000' },
     'max-duration-ms': { type: 'string', default: '3000' },
+    /** Closed-loop rounds over all targets; each target's median max req/s is reported. */
+    'max-rounds': { type: 'string', default: '3' },
     concurrency: { type: 'string', default: '64' },
     /** Comma-separated subset of direct,nginx,bare,memory,redis (direct always runs: it is the baseline). */
     targets: { type: 'string', default: 'direct,nginx,bare,memory,redis' },
@@ -55,21 +61,34 @@ if (autoPipeliningArg !== undefined && autoPipeliningArg !== 'on' && autoPipelin
 const durationMs = Number(values['duration-ms']);
 const warmupMs = Number(values['warmup-ms']);
 const maxDurationMs = Number(values['max-duration-ms']);
+const maxRounds = Number(values['max-rounds']);
+if (!Number.isInteger(maxRounds) || maxRounds < 1) throw new Error(`--max-rounds: expected an integer >= 1, got "${values['max-rounds']}"`);
 const concurrency = Number(values.concurrency);
 
 interface TargetResult {
   readonly target: string;
   readonly fixedRate: LatencySummary;
+  /** Median of the rounds' max req/s. */
   readonly maxRps: number;
+  /** Each round's max req/s, in round order. */
+  readonly maxRpsRounds: readonly number[];
   readonly maxErrors: number;
+  /** CPU (user + system) the target's process tree spent per request in the timed fixed-rate run, µs; null off Linux. */
+  readonly cpuUsPerRequest: number | null;
+  /** Redis mode with a redis-server the bench started: that server's CPU per request in the same window, µs. */
+  readonly redisCpuUsPerRequest?: number | null;
   /** With --gc-trace, for Node targets: the target's scavenges during the timed fixed-rate run. */
   readonly scavenges?: ScavengeSummary;
 }
 
-/** A started target; `gc` is set when it runs under --trace-gc-nvp. */
+/** A started target; `gc` is set when it runs under --trace-gc-nvp; `pid` is the process to meter. */
 interface Target {
+  readonly name: string;
   readonly url: string;
+  readonly pid: number | undefined;
   readonly gc?: ScavengeTally;
+  /** Extra process to meter alongside (the bench's own redis-server). */
+  readonly companionPid?: number | undefined;
   stop(): void;
 }
 
@@ -84,6 +103,19 @@ const killAll = (): void => {
 };
 process.on('exit', killAll);
 
+/** Resolves when every child has exited, or after `timeoutMs`. */
+async function exited(list: readonly ChildProcess[], timeoutMs: number): Promise<void> {
+  const running = list.filter((c) => c.exitCode === null && c.signalCode === null);
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    Promise.all(running.map((c) => new Promise<void>((resolve) => c.once('exit', () => resolve())))),
+    new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, timeoutMs);
+    }),
+  ]);
+  clearTimeout(timer);
+}
+
 async function waitReady(url: string, what: string): Promise<void> {
   await waitFor(
     async () => {
@@ -95,16 +127,16 @@ async function waitReady(url: string, what: string): Promise<void> {
   );
 }
 
-async function startBackend(): Promise<string> {
+async function startBackend(): Promise<Target> {
   const port = await freePort();
   const child = spawn(process.execPath, ['--import', 'tsx', BACKEND, String(port)], { stdio: ['ignore', 'pipe', 'inherit'], cwd: PACKAGE_DIR });
   children.push(child);
   const url = `http://127.0.0.1:${port}`;
   await waitReady(`${url}/health`, 'zero-latency backend');
-  return url;
+  return { name: 'direct', url, pid: child.pid, stop: () => child.kill('SIGTERM') };
 }
 
-async function startNginx(backendPort: number): Promise<{ url: string; stop(): void } | null> {
+async function startNginx(backendPort: number): Promise<Target | null> {
   if (spawnSync('sh', ['-c', 'command -v nginx']).status !== 0) return null;
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'sluice-nginx-'));
@@ -129,10 +161,10 @@ http {
   children.push(child);
   const url = `http://127.0.0.1:${port}`;
   await waitReady(`${url}/health`, 'nginx');
-  return { url, stop: () => child.kill('SIGTERM') };
+  return { name: 'nginx (1 worker)', url, pid: child.pid, stop: () => child.kill('SIGTERM') };
 }
 
-async function startRouterProcess(backend: string, env: Record<string, string>, redisUrl?: string): Promise<Target> {
+async function startRouterProcess(name: string, backend: string, env: Record<string, string>, redisUrl?: string): Promise<Target> {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'sluice-bench-router-'));
   const config = {
@@ -157,7 +189,7 @@ async function startRouterProcess(backend: string, env: Record<string, string>, 
   children.push(child);
   const url = `http://127.0.0.1:${port}`;
   await waitReady(`${url}/readyz`, 'sluice-router');
-  return { url, ...(child.stdout === null ? {} : { gc: new ScavengeTally(child.stdout) }), stop: () => child.kill('SIGTERM') };
+  return { name, url, pid: child.pid, ...(child.stdout === null ? {} : { gc: new ScavengeTally(child.stdout) }), stop: () => child.kill('SIGTERM') };
 }
 
 /** The bare Fastify + undici proxy (`bare-proxy.ts`): what plain Node does on this box. */
@@ -168,59 +200,105 @@ async function startBareProxy(backend: string): Promise<Target> {
   children.push(child);
   const url = `http://127.0.0.1:${port}`;
   await waitReady(`${url}/readyz`, 'bare proxy');
-  return { url, ...(child.stdout === null ? {} : { gc: new ScavengeTally(child.stdout) }), stop: () => child.kill('SIGTERM') };
+  return { name: 'bare Fastify + undici proxy', url, pid: child.pid, ...(child.stdout === null ? {} : { gc: new ScavengeTally(child.stdout) }), stop: () => child.kill('SIGTERM') };
 }
 
-async function measure(target: string, url: string, gc?: ScavengeTally): Promise<TargetResult> {
+/** Latency, CPU and GC of one target at the fixed rate (after its warm-up). */
+async function measureFixedRate(target: Target): Promise<Omit<TargetResult, 'maxRps' | 'maxRpsRounds' | 'maxErrors'>> {
   // One pool for the warm-up and the timed run: the timed run starts on warm connections, so it
   // measures per-request overhead, not connection set-up (the same for every target).
-  const pool = fixedRatePool(url);
-  process.stderr.write(`[bench] ${target}: warm-up, ${warmupMs} ms at ${rps}/s (not measured)…\n`);
-  await fixedRate(url, rps, warmupMs, {}, pool);
-  process.stderr.write(`[bench] ${target}: fixed rate ${rps}/s for ${durationMs} ms…\n`);
-  gc?.start();
-  const fixed = await fixedRate(url, rps, durationMs, {}, pool);
-  const scavenges = gc?.stop();
+  const pool = fixedRatePool(target.url);
+  process.stderr.write(`[bench] ${target.name}: warm-up, ${warmupMs} ms at ${rps}/s (not measured)…\n`);
+  await fixedRate(target.url, rps, warmupMs, {}, pool);
+  process.stderr.write(`[bench] ${target.name}: fixed rate ${rps}/s for ${durationMs} ms…\n`);
+  const cpu = target.pid === undefined ? null : new CpuMeter(target.pid);
+  const companion = target.companionPid === undefined ? null : new CpuMeter(target.companionPid);
+  target.gc?.start();
+  cpu?.start();
+  companion?.start();
+  const fixed = await fixedRate(target.url, rps, durationMs, {}, pool);
+  const cpuMs = cpu?.stop() ?? null;
+  const companionMs = companion?.stop() ?? null;
+  const scavenges = target.gc?.stop();
   await pool.close();
-  process.stderr.write(`[bench] ${target}: max throughput, ${concurrency} connections for ${maxDurationMs} ms…\n`);
-  const max = await maxThroughput(url, concurrency, maxDurationMs);
-  return { target, fixedRate: fixed, maxRps: max.rps, maxErrors: max.errors, ...(scavenges === undefined ? {} : { scavenges }) };
+  const perRequest = (ms: number | null): number | null => (ms === null ? null : (ms * 1000) / Math.max(1, fixed.requests));
+  return {
+    target: target.name,
+    fixedRate: fixed,
+    cpuUsPerRequest: perRequest(cpuMs),
+    ...(companion === null ? {} : { redisCpuUsPerRequest: perRequest(companionMs) }),
+    ...(scavenges === undefined ? {} : { scavenges }),
+  };
 }
 
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+/** The pid of a local redis-server the bench started (INFO server), to meter its CPU. */
+async function redisServerPid(url: string): Promise<number | undefined> {
+  const client = createRedisClient({ mode: 'single', url });
+  try {
+    const info = await client.info('server');
+    const pid = Number(/process_id:(\d+)/.exec(info)?.[1]);
+    return Number.isInteger(pid) ? pid : undefined;
+  } finally {
+    await closeRedisClient(client);
+  }
+}
+
+const started: Target[] = [];
 const results: TargetResult[] = [];
-const backend = await startBackend();
 let redis: Awaited<ReturnType<typeof startRedis>> | null = null;
+let redisCleanup: (() => Promise<void>) | null = null;
 try {
-  results.push(await measure('direct', backend));
-  const nginx = targets.has('nginx') ? await startNginx(Number(new URL(backend).port)) : null;
-  if (nginx) {
-    results.push(await measure('nginx (1 worker)', nginx.url));
-    nginx.stop();
-  } else if (targets.has('nginx')) process.stderr.write('[bench] nginx not on PATH: skipped\n');
-
-  if (targets.has('bare')) {
-    const bare = await startBareProxy(backend);
-    results.push(await measure('bare Fastify + undici proxy', bare.url, bare.gc));
-    bare.stop();
+  const backend = await startBackend();
+  started.push(backend);
+  if (targets.has('nginx')) {
+    const nginx = await startNginx(Number(new URL(backend.url).port));
+    if (nginx) started.push(nginx);
+    else process.stderr.write('[bench] nginx not on PATH: skipped\n');
   }
-
-  if (targets.has('memory')) {
-    const memoryRouter = await startRouterProcess(backend, { LOG_LEVEL: 'warn' });
-    results.push(await measure('sluice-router, memory', memoryRouter.url, memoryRouter.gc));
-    memoryRouter.stop();
-  }
-
+  if (targets.has('bare')) started.push(await startBareProxy(backend.url));
+  if (targets.has('memory')) started.push(await startRouterProcess('sluice-router, memory', backend.url, { LOG_LEVEL: 'warn' }));
   if (targets.has('redis')) {
     redis = await startRedis();
     const keyPrefix = uniqueKeyPrefix('bench-overhead');
-    const redisRouter = await startRouterProcess(backend, { LOG_LEVEL: 'warn', SLUICE_REDIS_KEY_PREFIX: keyPrefix }, redis.url);
-    results.push(await measure(`sluice-router, Redis (${redis.source})`, redisRouter.url, redisRouter.gc));
-    redisRouter.stop();
-    const client = createRedisClient({ mode: 'single', url: redis.url });
-    await deletePoolKeys(client, new PoolKeys(keyPrefix, 'bench'));
-    await closeRedisClient(client);
+    const redisUrl = redis.url;
+    const router = await startRouterProcess(`sluice-router, Redis (${redis.source})`, backend.url, { LOG_LEVEL: 'warn', SLUICE_REDIS_KEY_PREFIX: keyPrefix }, redisUrl);
+    // Only a redis-server this bench started is metered: a shared one (REDIS_URL) serves others too.
+    started.push(redis.source === 'redis-server' ? { ...router, companionPid: await redisServerPid(redisUrl) } : router);
+    redisCleanup = async () => {
+      const client = createRedisClient({ mode: 'single', url: redisUrl });
+      await deletePoolKeys(client, new PoolKeys(keyPrefix, 'bench'));
+      await closeRedisClient(client);
+    };
   }
+
+  const fixedResults: Awaited<ReturnType<typeof measureFixedRate>>[] = [];
+  for (const target of started) fixedResults.push(await measureFixedRate(target));
+
+  const rounds = new Map<Target, number[]>(started.map((t) => [t, []]));
+  const errors = new Map<Target, number>(started.map((t) => [t, 0]));
+  for (let round = 1; round <= maxRounds; round++) {
+    for (const target of started) {
+      process.stderr.write(`[bench] max throughput, round ${round}/${maxRounds}: ${target.name}, ${concurrency} connections for ${maxDurationMs} ms…\n`);
+      const max = await maxThroughput(target.url, concurrency, maxDurationMs);
+      rounds.get(target)!.push(max.rps);
+      errors.set(target, errors.get(target)! + max.errors);
+    }
+  }
+  started.forEach((target, i) => {
+    const maxRpsRounds = rounds.get(target)!;
+    results.push({ ...fixedResults[i]!, maxRps: median(maxRpsRounds), maxRpsRounds, maxErrors: errors.get(target)! });
+  });
+  await redisCleanup?.();
 } finally {
+  for (const target of started) target.stop();
+  // SIGTERM first and wait: a SIGKILLed nginx master leaves its worker running (and holding our stdout).
+  await exited(children, 3000);
   killAll();
   await redis?.stop();
 }
@@ -228,11 +306,15 @@ try {
 const direct = results[0]!;
 const nginxResult = results.find((r) => r.target.startsWith('nginx'));
 const f = (n: number): string => (Number.isFinite(n) ? n.toFixed(2) : 'n/a');
+const cpuCell = (r: TargetResult): string => {
+  const own = r.cpuUsPerRequest === null ? 'n/a' : r.cpuUsPerRequest.toFixed(0);
+  return r.redisCpuUsPerRequest === undefined || r.redisCpuUsPerRequest === null ? own : `${own} + Redis ${r.redisCpuUsPerRequest.toFixed(0)}`;
+};
 const lines = [
-  `Fixed rate ${rps} req/s for ${durationMs} ms after a ${warmupMs} ms warm-up (open loop, latency from the scheduled send); max throughput: ${concurrency} connections, closed loop, ${maxDurationMs} ms. ${cpus().length} CPUs, Node ${process.version}.`,
+  `Fixed rate ${rps} req/s for ${durationMs} ms after a ${warmupMs} ms warm-up (open loop, latency from the scheduled send); CPU: the target's process tree, user + system, over the fixed-rate run. Max throughput: ${concurrency} connections, closed loop, ${maxDurationMs} ms, median of ${maxRounds} round-robin round(s). ${cpus().length} CPUs, Node ${process.version}.`,
   '',
-  '| target | p50 ms | p99 ms | added p50 ms | added p99 ms | errors | achieved req/s | max req/s | % of nginx max |',
-  '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
+  '| target | p50 ms | p99 ms | added p50 ms | added p99 ms | errors | achieved req/s | CPU µs/request | max req/s (rounds) | % of nginx max |',
+  '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
   ...results.map((r) =>
     [
       r.target,
@@ -242,7 +324,8 @@ const lines = [
       r === direct ? '—' : f(r.fixedRate.p99Ms - direct.fixedRate.p99Ms),
       String(r.fixedRate.errors + r.maxErrors),
       r.fixedRate.achievedRps.toFixed(0),
-      r.maxRps.toFixed(0),
+      cpuCell(r),
+      `${r.maxRps.toFixed(0)} (${r.maxRpsRounds.map((v) => v.toFixed(0)).join(', ')})`,
       nginxResult ? `${((100 * r.maxRps) / nginxResult.maxRps).toFixed(0)}%` : 'n/a',
     ].join(' | ').replace(/^/, '| ').concat(' |'),
   ),
@@ -257,7 +340,7 @@ if (traced.length > 0) {
 }
 console.log(lines.join('\n'));
 if (values.json) {
-  writeFileSync(values.json, JSON.stringify({ rps, durationMs, warmupMs, maxDurationMs, concurrency, cpus: cpus().length, node: process.version, results }, null, 2));
+  writeFileSync(values.json, JSON.stringify({ rps, durationMs, warmupMs, maxDurationMs, maxRounds, concurrency, cpus: cpus().length, node: process.version, results }, null, 2));
   console.log(`\nwrote ${values.json}`);
 }
 process.exit(0);

@@ -1,8 +1,9 @@
 import type { ServerResponse } from 'node:http';
 import type { Clock } from '@sluice/flow-control';
-import type { Dispatcher } from 'undici';
+import { errors } from 'undici';
 import { downstreamResponseHeaders } from './headers.ts';
 import { UsageTap } from './usage-tap.ts';
+import type { BodySink, UpstreamExchange, UpstreamHead } from './upstream-exchange.ts';
 
 /** How a relayed response ended. `status` is the upstream status (499: client closed first). */
 export type RelayOutcome =
@@ -17,88 +18,96 @@ function streamErrorEvent(message: string): string {
 }
 
 /**
- * Streams an upstream response to the client with back-pressure (pause the upstream body while the
- * client socket is full, resume on 'drain'), tapping chunks for TTFT and usage. The upstream is
- * aborted by the caller's AbortSignal when the client goes away (the body then errors and the relay
- * ends as `client-aborted`). If the upstream breaks mid-stream, an SSE response gets an error event
- * and a clean end; any other response is destroyed (its Content-Length cannot be honoured).
+ * Streams an upstream response to the client with back-pressure (the exchange pauses the upstream
+ * while the client socket is full and resumes on 'drain'), tapping chunks for TTFT and usage. The
+ * client's ClientAbort aborts the exchange when the client goes away (the relay then ends as
+ * `client-aborted`). If the upstream breaks mid-stream, an SSE response gets an error event and a
+ * clean end; any other response is destroyed (its Content-Length cannot be honoured).
  * `run()` resolves exactly once, after the client response is finished or closed.
  */
-export class ResponseRelay {
+export class ResponseRelay implements BodySink {
   private readonly res: ServerResponse;
-  private readonly upstream: Dispatcher.ResponseData;
+  private readonly exchange: UpstreamExchange;
+  private readonly head: UpstreamHead;
   private readonly clock: Clock;
   private readonly ownHeaders: Readonly<Record<string, string>>;
   private readonly clientAborted: () => boolean;
+  private readonly tap = new UsageTap();
+  private readonly isSse: boolean;
+  private settled = false;
+  private resolve: (outcome: RelayOutcome) => void = () => undefined;
+  private readonly onDrain = (): void => this.exchange.resume();
+  private readonly onClose = (): void => {
+    if (this.res.writableFinished) return;
+    // Client went away: its ClientAbort aborts the exchange too; make sure we end here.
+    this.exchange.abort(new errors.RequestAbortedError());
+    this.settle({ kind: 'client-aborted', status: 499, tap: this.tap });
+  };
 
   constructor(options: {
     res: ServerResponse;
-    upstream: Dispatcher.ResponseData;
+    exchange: UpstreamExchange;
+    head: UpstreamHead;
     clock: Clock;
     headers: Readonly<Record<string, string>>;
     clientAborted: () => boolean;
   }) {
     this.res = options.res;
-    this.upstream = options.upstream;
+    this.exchange = options.exchange;
+    this.head = options.head;
     this.clock = options.clock;
     this.ownHeaders = options.headers;
     this.clientAborted = options.clientAborted;
+    this.isSse = String(options.head.headers['content-type'] ?? '').includes('text/event-stream');
   }
 
   run(): Promise<RelayOutcome> {
-    const { res, upstream } = this;
-    const status = upstream.statusCode;
-    const tap = new UsageTap();
-    const contentType = String(upstream.headers['content-type'] ?? '');
-    const isSse = contentType.includes('text/event-stream');
     return new Promise<RelayOutcome>((resolve) => {
-      let settled = false;
-      const settle = (outcome: RelayOutcome): void => {
-        if (settled) return;
-        settled = true;
-        res.off('drain', onDrain);
-        resolve(outcome);
-      };
-      const onDrain = (): void => {
-        upstream.body.resume();
-      };
+      this.resolve = resolve;
+      const { res } = this;
       if (this.clientAborted() || res.destroyed) {
-        // No listener is attached yet: without this one, the AbortError that destroying an aborted
-        // undici body emits would be unhandled and crash the process (found by fuzz-inputs.test.ts).
-        upstream.body.once('error', () => undefined);
-        upstream.body.destroy();
-        settle({ kind: 'client-aborted', status: 499, tap });
+        this.exchange.abort(new errors.RequestAbortedError());
+        this.settle({ kind: 'client-aborted', status: 499, tap: this.tap });
         return;
       }
-      res.writeHead(status, downstreamResponseHeaders(upstream.headers, this.ownHeaders));
-      res.on('drain', onDrain);
-      upstream.body.on('data', (chunk: Buffer) => {
-        tap.onChunk(chunk, this.clock.now());
-        if (!res.write(chunk)) upstream.body.pause();
-      });
-      upstream.body.on('end', () => {
-        res.end(() => settle({ kind: 'ok', status, tap }));
-      });
-      upstream.body.on('error', (error: Error) => {
-        if (this.clientAborted() || res.destroyed) {
-          settle({ kind: 'client-aborted', status: 499, tap });
-          return;
-        }
-        if (isSse && !res.writableEnded) {
-          res.end(streamErrorEvent(`The inference endpoint failed while streaming: ${error.message}`), () =>
-            settle({ kind: 'upstream-error', status: 502, tap, error }),
-          );
-          return;
-        }
-        res.destroy(error);
-        settle({ kind: 'upstream-error', status: 502, tap, error });
-      });
-      res.once('close', () => {
-        if (res.writableFinished) return;
-        // Client went away: the caller's AbortSignal aborts the upstream; make sure we end here too.
-        upstream.body.destroy();
-        settle({ kind: 'client-aborted', status: 499, tap });
-      });
+      res.writeHead(this.head.statusCode, downstreamResponseHeaders(this.head.headers, this.ownHeaders));
+      res.on('drain', this.onDrain);
+      res.once('close', this.onClose);
+      this.exchange.attach(this);
     });
+  }
+
+  /** BodySink: one upstream chunk; false pauses the upstream until 'drain'. */
+  data(chunk: Buffer): boolean {
+    this.tap.onChunk(chunk, this.clock.now());
+    return this.res.write(chunk);
+  }
+
+  /** BodySink: the upstream body ended. */
+  end(): void {
+    this.res.end(() => this.settle({ kind: 'ok', status: this.head.statusCode, tap: this.tap }));
+  }
+
+  /** BodySink: the upstream failed mid-body (or was aborted). */
+  error(error: Error): void {
+    const { res, tap } = this;
+    if (this.clientAborted() || res.destroyed) {
+      this.settle({ kind: 'client-aborted', status: 499, tap });
+      return;
+    }
+    if (this.isSse && !res.writableEnded) {
+      res.end(streamErrorEvent(`The inference endpoint failed while streaming: ${error.message}`), () => this.settle({ kind: 'upstream-error', status: 502, tap, error }));
+      return;
+    }
+    res.destroy(error);
+    this.settle({ kind: 'upstream-error', status: 502, tap, error });
+  }
+
+  private settle(outcome: RelayOutcome): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.res.off('drain', this.onDrain);
+    this.res.off('close', this.onClose);
+    this.resolve(outcome);
   }
 }

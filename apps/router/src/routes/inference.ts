@@ -8,6 +8,8 @@ import { HttpError } from '../http/openai-error.ts';
 import { ResponseRelay } from '../proxy/response-relay.ts';
 import type { RelayOutcome } from '../proxy/response-relay.ts';
 import { classifyUpstreamError } from '../proxy/upstream-errors.ts';
+import { UpstreamExchange } from '../proxy/upstream-exchange.ts';
+import type { UpstreamHead } from '../proxy/upstream-exchange.ts';
 import { upstreamRequestHeaders } from '../proxy/headers.ts';
 import { checkInputLimits, checkPromptSize } from '../http/input-limits.ts';
 import { ControlHeader, firstHeader } from '../request/identity.ts';
@@ -52,7 +54,7 @@ export function registerInferenceRoutes(app: FastifyInstance, deps: RouterDeps):
 async function handleInference(deps: RouterDeps, kind: Kind, req: FastifyRequest, reply: FastifyReply, flowRequestId: string, trace: RequestTrace | null): Promise<void> {
   const receivedAtMs = deps.clock.now();
   if (deps.lifecycle.draining) throw droppedError(503, DroppedReason.ShuttingDown);
-  const identity = await deps.auth.identify(req);
+  const identity = deps.auth.trustedIdentity(req) ?? (await deps.auth.identify(req));
   const raw = req.body;
   if (!Buffer.isBuffer(raw) || raw.length === 0) throw new HttpError(400, 'The request body is empty; expected a JSON object.', { code: 'invalid_json' });
   checkInputLimits(deps, raw);
@@ -195,17 +197,21 @@ async function proxyAndRelease(deps: RouterDeps, ctx: RequestContext, reply: Fas
       deps.controller.bindLease(lease.leaseId, endpoint).catch((error: unknown) => ctx.log.warn({ err: error }, 'bindLease failed'));
 
       const upstreamSpan = trace?.startUpstream(endpoint, path, attempt) ?? null;
-      let upstream;
-      try {
-        upstream = await deps.upstreams.get(endpoint).request({
+      const exchange = UpstreamExchange.start(
+        deps.upstreams.get(endpoint),
+        {
           method: 'POST',
           path,
           headers: upstreamSpan === null ? headers : upstreamSpan.inject(headers),
           body: payload,
-          signal: ctx.abort,
           headersTimeout: deps.config.proxy.firstByteTimeoutMs,
           bodyTimeout: deps.config.proxy.streamIdleTimeoutMs,
-        });
+        },
+        ctx.abort,
+      );
+      let head: UpstreamHead;
+      try {
+        head = await exchange.head;
       } catch (error) {
         const failure = classifyUpstreamError(error, ctx.abort.aborted);
         upstreamSpan?.failed(failure, error);
@@ -219,8 +225,8 @@ async function proxyAndRelease(deps: RouterDeps, ctx: RequestContext, reply: Fas
         if (failure === 'first-byte-timeout') throw new HttpError(504, `The endpoint ${endpoint} sent no response within ${deps.config.proxy.firstByteTimeoutMs} ms.`, { code: 'upstream_timeout' });
         throw new HttpError(502, `The endpoint ${endpoint} failed: ${(error as Error).message}`, { code: 'upstream_error' });
       }
-      if (upstream.statusCode === 503 && attempt < maxAttempts) {
-        await upstream.body.dump().catch(() => undefined);
+      if (head.statusCode === 503 && attempt < maxAttempts) {
+        await exchange.discard();
         upstreamSpan?.finished(503, null);
         deps.health.reportFailure(endpoint, 'answered 503');
         ctx.log.warn({ endpoint, attempt }, 'endpoint answered 503 before the first byte; retrying on another endpoint');
@@ -230,11 +236,12 @@ async function proxyAndRelease(deps: RouterDeps, ctx: RequestContext, reply: Fas
       reply.hijack();
       const relay = new ResponseRelay({
         res: reply.raw,
-        upstream,
+        exchange,
+        head,
         clock: deps.clock,
         headers: {
           'x-gateway-destination-endpoint-served': endpoint,
-          'x-sluice-queue-wait-ms': queueWaitMs.toFixed(3),
+          'x-sluice-queue-wait-ms': queueWaitMs === 0 ? '0.000' : queueWaitMs.toFixed(3),
           'x-sluice-replica': deps.replicaId,
           'x-request-id': ctx.requestId,
         },

@@ -15,10 +15,11 @@ import type { RequestContext } from './request-context.ts';
  * out back to back on the same connection and the lookup costs no round trip of its own; see
  * `prefixAfterAdmission` for when its answer is still usable.
  */
-export async function lookupPrefix(deps: RouterDeps, ctx: RequestContext): Promise<PrefixWithLoad | null> {
+export function lookupPrefix(deps: RouterDeps, ctx: RequestContext): Promise<PrefixWithLoad | null> {
   const prefix = deps.prefix;
-  if (prefix === null || !deps.scheduler.usesPrefixMatch()) return null;
-  return await markedLookup(deps, ctx, () => prefix.lookup(ctx.resolution.targetModel, ctx.body.json as PromptBodyLike, deps.health.healthyNames()));
+  if (prefix === null || !deps.scheduler.usesPrefixMatch()) return Promise.resolve(null);
+  // Not async itself: one promise fewer per request (markedLookup catches and logs).
+  return markedLookup(deps, ctx, () => prefix.lookup(ctx.resolution.targetModel, ctx.body.json as PromptBodyLike, deps.health.healthyNames()));
 }
 
 /**
@@ -44,7 +45,8 @@ export async function prefixAfterAdmission(deps: RouterDeps, ctx: RequestContext
 async function markedLookup(deps: RouterDeps, ctx: RequestContext, lookup: () => Promise<RequestPrefix>): Promise<PrefixWithLoad | null> {
   try {
     const loadMark = deps.load.mark();
-    return { ...(await lookup()), loadMark };
+    const found = await lookup();
+    return { prompt: found.prompt, info: found.info, inFlight: found.inFlight, loadMark };
   } catch (error) {
     ctx.log.warn({ err: error }, 'prefix index lookup failed; routing on load only');
     return null;

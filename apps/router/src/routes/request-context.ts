@@ -40,7 +40,19 @@ export class RequestContext {
   #headers: Readonly<Record<string, string | undefined>> | undefined;
 
   constructor(fields: RequestContextFields, rawHeaders: IncomingHttpHeaders) {
-    Object.assign(this, fields);
+    // Field by field, every field always set: one object shape for every request.
+    this.requestId = fields.requestId;
+    this.flowRequestId = fields.flowRequestId;
+    this.kind = fields.kind;
+    this.receivedAtMs = fields.receivedAtMs;
+    this.log = fields.log;
+    this.body = fields.body;
+    this.resolution = fields.resolution;
+    this.fairnessId = fields.fairnessId;
+    this.labels = fields.labels;
+    this.abort = fields.abort;
+    this.rateReservation = fields.rateReservation;
+    this.maxTokensCap = fields.maxTokensCap;
     this.#rawHeaders = rawHeaders;
   }
 

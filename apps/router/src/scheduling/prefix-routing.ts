@@ -132,9 +132,9 @@ export class PrefixRouting {
     return this.producer.hasher.options.blockSizeTokens;
   }
 
-  /** Hashes the body and looks the blocks up for `candidates`. */
-  async lookup(targetModel: string, body: PromptBodyLike, candidates: readonly string[]): Promise<RequestPrefix> {
-    return await this.lookupHashed(this.producer.hashRequest(targetModel, body), candidates);
+  /** Hashes the body and looks the blocks up for `candidates`. Hashing errors throw synchronously. */
+  lookup(targetModel: string, body: PromptBodyLike, candidates: readonly string[]): Promise<RequestPrefix> {
+    return this.lookupHashed(this.producer.hashRequest(targetModel, body), candidates);
   }
 
   /**

@@ -1,4 +1,5 @@
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
+import { FastCounter, FastHistogram } from './fast-metrics.ts';
 import { LabelCap } from './label-cap.ts';
 import { Buckets, MetricName, OTHER_LABEL_VALUE, type FlowOutcome } from './metric-names.ts';
 
@@ -45,28 +46,28 @@ export function createMetrics(options: CreateMetricsOptions = {}) {
     /** Request body bytes queued per flow. */
     queueBytes: new Gauge<FlowLabel>({ name: MetricName.queueBytes, help: 'Request body bytes waiting in flow control, per flow.', labelNames: ['priority', 'fairness_id', 'inference_pool'], registers }),
     /** Seconds from arrival to the flow-control decision, by outcome. */
-    requestQueueDuration: new Histogram<'outcome' | 'priority' | 'inference_pool'>({
+    requestQueueDuration: new FastHistogram<'outcome' | 'priority' | 'inference_pool'>({
       name: MetricName.requestQueueDuration,
       help: 'Seconds a request spent in flow control before its outcome (Dispatched, Rejected*, Evicted*).',
       labelNames: ['outcome', 'priority', 'inference_pool'],
       buckets: [...Buckets.queueDurationSeconds],
       registers,
     }),
-    requests: new Counter<'outcome' | 'priority' | 'inference_pool'>({ name: MetricName.flowControlRequests, help: 'Flow-control decisions, by outcome.', labelNames: ['outcome', 'priority', 'inference_pool'], registers }),
+    requests: new FastCounter<'outcome' | 'priority' | 'inference_pool'>({ name: MetricName.flowControlRequests, help: 'Flow-control decisions, by outcome.', labelNames: ['outcome', 'priority', 'inference_pool'], registers }),
     /** Saturation as the detector computes it; >= 1 means saturated. */
     poolSaturation: new Gauge<'inference_pool'>({ name: MetricName.poolSaturation, help: 'Pool saturation reported by the saturation detector (1.0 = saturated).', labelNames: ['inference_pool'], registers }),
     leasesInFlight: new Gauge<'inference_pool'>({ name: MetricName.leasesInFlight, help: 'Dispatched requests holding a lease (global across replicas).', labelNames: ['inference_pool'], registers }),
-    dispatchBatchSize: new Histogram<'inference_pool'>({ name: MetricName.dispatchBatchSize, help: 'Requests released by one dispatch call.', labelNames: ['inference_pool'], buckets: [...Buckets.dispatchBatchSize], registers }),
+    dispatchBatchSize: new FastHistogram<'inference_pool'>({ name: MetricName.dispatchBatchSize, help: 'Requests released by one dispatch call.', labelNames: ['inference_pool'], buckets: [...Buckets.dispatchBatchSize], registers }),
     reapedLeases: new Counter<'inference_pool' | 'reason'>({ name: MetricName.reapedLeases, help: 'Leases reclaimed by the reaper (expired lease or dead replica).', labelNames: ['inference_pool', 'reason'], registers }),
   };
 
   const requestLabels: RequestLabel[] = ['model_name', 'target_model_name', 'objective'];
   const requests = {
-    total: new Counter<RequestLabel>({ name: MetricName.requestTotal, help: 'Requests received, per model and objective.', labelNames: requestLabels, registers }),
-    errors: new Counter<RequestLabel | 'error_code'>({ name: MetricName.requestErrorTotal, help: 'Requests that failed, per error code.', labelNames: [...requestLabels, 'error_code'], registers }),
-    duration: new Histogram<RequestLabel>({ name: MetricName.requestDuration, help: 'End-to-end request seconds, as seen by the router.', labelNames: requestLabels, buckets: [...Buckets.requestDurationSeconds], registers }),
-    ttft: new Histogram<RequestLabel>({ name: MetricName.requestTtft, help: 'Seconds from request arrival to the first streamed token.', labelNames: requestLabels, buckets: [...Buckets.ttftSeconds], registers }),
-    tpot: new Histogram<RequestLabel>({ name: MetricName.requestTpot, help: 'Mean seconds per output token after the first (per request).', labelNames: requestLabels, buckets: [...Buckets.tpotSeconds], registers }),
+    total: new FastCounter<RequestLabel>({ name: MetricName.requestTotal, help: 'Requests received, per model and objective.', labelNames: requestLabels, registers }),
+    errors: new FastCounter<RequestLabel | 'error_code'>({ name: MetricName.requestErrorTotal, help: 'Requests that failed, per error code.', labelNames: [...requestLabels, 'error_code'], registers }),
+    duration: new FastHistogram<RequestLabel>({ name: MetricName.requestDuration, help: 'End-to-end request seconds, as seen by the router.', labelNames: requestLabels, buckets: [...Buckets.requestDurationSeconds], registers }),
+    ttft: new FastHistogram<RequestLabel>({ name: MetricName.requestTtft, help: 'Seconds from request arrival to the first streamed token.', labelNames: requestLabels, buckets: [...Buckets.ttftSeconds], registers }),
+    tpot: new FastHistogram<RequestLabel>({ name: MetricName.requestTpot, help: 'Mean seconds per output token after the first (per request).', labelNames: requestLabels, buckets: [...Buckets.tpotSeconds], registers }),
   };
 
   const pool = {
@@ -79,18 +80,18 @@ export function createMetrics(options: CreateMetricsOptions = {}) {
   };
 
   const scheduler = {
-    e2eDuration: new Histogram({ name: MetricName.schedulerE2eDuration, help: 'Seconds spent picking an endpoint (filters, scorers, picker).', buckets: [...Buckets.schedulerSeconds], registers }),
-    pluginDuration: new Histogram<'extension_point' | 'plugin_type' | 'plugin_name'>({
+    e2eDuration: new FastHistogram({ name: MetricName.schedulerE2eDuration, help: 'Seconds spent picking an endpoint (filters, scorers, picker).', buckets: [...Buckets.schedulerSeconds], registers }),
+    pluginDuration: new FastHistogram<'extension_point' | 'plugin_type' | 'plugin_name'>({
       name: MetricName.pluginDuration,
       help: 'Seconds spent in one scheduling plugin call.',
       labelNames: ['extension_point', 'plugin_type', 'plugin_name'],
       buckets: [...Buckets.pluginSeconds],
       registers,
     }),
-    prefixIndexerHitRatio: new Histogram({ name: MetricName.prefixIndexerHitRatio, help: 'Fraction of prompt blocks found in the prefix index for the picked endpoint.', buckets: [...Buckets.ratio], registers }),
+    prefixIndexerHitRatio: new FastHistogram({ name: MetricName.prefixIndexerHitRatio, help: 'Fraction of prompt blocks found in the prefix index for the picked endpoint.', buckets: [...Buckets.ratio], registers }),
     prefixIndexerSize: new Gauge({ name: MetricName.prefixIndexerSize, help: 'Blocks held in the prefix index.', registers }),
     /** Seconds a request waited for the prefix index after admission (the lookup runs alongside the admit; redone after a queue wait). */
-    prefixIndexAddedLatency: new Histogram({
+    prefixIndexAddedLatency: new FastHistogram({
       name: MetricName.prefixIndexAddedLatency,
       help: 'Seconds a request waited for the prefix-index lookup after flow control admitted it (0 when the lookup, sent with the admit, had already answered).',
       buckets: [...Buckets.schedulerSeconds],
@@ -100,7 +101,7 @@ export function createMetrics(options: CreateMetricsOptions = {}) {
 
   const auth = {
     /** Authentication outcomes: ok, anonymous, missing, invalid, forbidden, unavailable. */
-    requests: new Counter<'mode' | 'outcome'>({ name: MetricName.authRequests, help: 'Inference requests by authentication outcome.', labelNames: ['mode', 'outcome'], registers }),
+    requests: new FastCounter<'mode' | 'outcome'>({ name: MetricName.authRequests, help: 'Inference requests by authentication outcome.', labelNames: ['mode', 'outcome'], registers }),
     /** Client-sent control headers ignored outside trusted-headers mode (header: its lower-case name, or other). */
     spoofedHeaders: new Counter<'header'>({ name: MetricName.authSpoofedHeaders, help: 'Control headers sent by clients and ignored (auth.mode is not trusted-headers).', labelNames: ['header'], registers }),
     /** Requests that asked for an objective above their credential's ceiling (clamped, or 403 when clamping is off). */
@@ -125,6 +126,10 @@ export function createMetrics(options: CreateMetricsOptions = {}) {
   };
   const tenants = new LabelCap(labelCap);
 
+  // Label objects of the per-request metrics, one per distinct label set: the fast metrics find a
+  // series by the object's identity (fast-metrics.ts), so the request path builds no key per call.
+  const requestLabelSets = new Map<string, Readonly<Partial<Record<RequestLabel, string>>>>();
+  const flowOutcomeLabelSets = new Map<string, Readonly<Record<'outcome' | 'priority' | 'inference_pool', string>>>();
   const fairnessIds = new LabelCap(labelCap);
   const modelNames = new LabelCap(labelCap);
   /** Flow → label used; flows under `other` also keep their own values to sum them. */
@@ -210,18 +215,19 @@ export function createMetrics(options: CreateMetricsOptions = {}) {
     },
 
     /** Request-metric labels with model names capped (beyond the cap: "other"). */
-    requestLabels(input: RequestLabelInput): Partial<Record<RequestLabel, string>> {
-      const labels: Partial<Record<RequestLabel, string>> = {
-        model_name: modelNames.peek(input.modelName),
-        target_model_name: modelNames.peek(input.targetModelName),
-      };
-      if (input.objective !== undefined) labels.objective = input.objective;
-      return labels;
+    requestLabels(input: RequestLabelInput): Readonly<Partial<Record<RequestLabel, string>>> {
+      const model = modelNames.peek(input.modelName);
+      const target = modelNames.peek(input.targetModelName);
+      const key = input.objective === undefined ? `${model}\u0000${target}` : `${model}\u0000${target}\u0000${input.objective}`;
+      return internedLabels(requestLabelSets, key, () => {
+        const labels: Partial<Record<RequestLabel, string>> = { model_name: model, target_model_name: target };
+        if (input.objective !== undefined) labels.objective = input.objective;
+        return labels;
+      });
     },
 
-    /** Records a flow-control decision: its counter and its queue-duration observation. */
     observeFlowOutcome(pool: string, priority: number, outcome: FlowOutcome, waitSeconds: number): void {
-      const labels = { outcome, priority: String(priority), inference_pool: pool };
+      const labels = internedLabels(flowOutcomeLabelSets, `${pool}\u0000${priority}\u0000${outcome}`, () => ({ outcome, priority: String(priority), inference_pool: pool }));
       flowControl.requests.inc(labels);
       flowControl.requestQueueDuration.observe(labels, waitSeconds);
     },
@@ -236,3 +242,17 @@ export function createMetrics(options: CreateMetricsOptions = {}) {
 }
 
 export type SluiceMetrics = ReturnType<typeof createMetrics>;
+
+/** Label sets kept per interning map before it is cleared (bounds memory under label churn). */
+const MAX_INTERNED_LABEL_SETS = 4096;
+
+/** The label object interned under `key`, built by `build` on first use. */
+function internedLabels<T extends object>(sets: Map<string, T>, key: string, build: () => T): T {
+  let labels = sets.get(key);
+  if (labels === undefined) {
+    labels = build();
+    if (sets.size >= MAX_INTERNED_LABEL_SETS) sets.clear();
+    sets.set(key, labels);
+  }
+  return labels;
+}
