@@ -1,15 +1,16 @@
 /**
- * `npm run bench:overhead -- [--json FILE] [--rps 1000] [--duration-ms 5000] [--warmup-ms 3000] [--max-duration-ms 3000] [--max-rounds 3] [--concurrency 64]
+ * `npm run bench:overhead -- [--json FILE] [--rps 1000] [--duration-ms 5000] [--warmup-burst-ms 3000] [--warmup-ms 3000] [--max-duration-ms 3000] [--max-rounds 3] [--concurrency 64]
  *   [--targets direct,nginx,bare,memory,redis] [--gc-trace] [--redis-auto-pipelining on|off]`
  *
  * Router overhead against a zero-latency backend, in one run: direct, through nginx (when on PATH),
  * through one `sluice-router` in memory mode and one with Redis (REDIS_URL, else a local
- * redis-server/testcontainers via @sluice/testing). Every target is started first and kept running.
- * Each then gets a warm-up and a fixed-rate open-loop run (latency from the scheduled send time; the
- * target's CPU per request on Linux). Then the closed-loop max-throughput runs go round-robin over
- * the targets, `--max-rounds` times, and each target's median is reported: on a shared VM the
- * machine's speed drifts within a minute, and alternating keeps the ratios to nginx fair. Prints a
- * Markdown table; `--json FILE` also writes the numbers.
+ * redis-server/testcontainers via @sluice/testing). Only the backend and the measured target run at
+ * any time. Each target gets a warm-up (a closed-loop burst, then the fixed rate) and a fixed-rate
+ * open-loop run (latency from the scheduled send time; the target's CPU per request on Linux). Then
+ * the closed-loop max-throughput runs go round-robin over the targets, `--max-rounds` times, each on
+ * a fresh, warmed-up process, and each target's median is reported: on a shared VM the machine's
+ * speed drifts within a minute, and alternating keeps the ratios to nginx fair. Prints a Markdown
+ * table; `--json FILE` also writes the numbers.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
@@ -39,6 +40,12 @@ const { values } = parseArgs({
     'duration-ms': { type: 'string', default: '5000' },
     /** Fixed-rate warm-up per target, not measured: a cold Node process runs interpreted code for its first second or so. */
     'warmup-ms': { type: 'string', default: '3000' },
+    /**
+     * Closed-loop burst per target before its fixed-rate warm-up, not measured. V8 keeps optimising
+     * the router for tens of thousands of requests (CPU per request fell by a fifth between the
+     * first and the sixth 6,000-request block in one process); a burst gets it there sooner.
+     */
+    'warmup-burst-ms': { type: 'string', default: '3000' },
     'max-duration-ms': { type: 'string', default: '3000' },
     /** Closed-loop rounds over all targets; each target's median max req/s is reported. */
     'max-rounds': { type: 'string', default: '3' },
@@ -60,6 +67,7 @@ const autoPipeliningArg = values['redis-auto-pipelining'];
 if (autoPipeliningArg !== undefined && autoPipeliningArg !== 'on' && autoPipeliningArg !== 'off') throw new Error(`--redis-auto-pipelining: expected on or off, got "${autoPipeliningArg}"`);
 const durationMs = Number(values['duration-ms']);
 const warmupMs = Number(values['warmup-ms']);
+const warmupBurstMs = Number(values['warmup-burst-ms']);
 const maxDurationMs = Number(values['max-duration-ms']);
 const maxRounds = Number(values['max-rounds']);
 if (!Number.isInteger(maxRounds) || maxRounds < 1) throw new Error(`--max-rounds: expected an integer >= 1, got "${values['max-rounds']}"`);
@@ -89,6 +97,8 @@ interface Target {
   readonly gc?: ScavengeTally;
   /** Extra process to meter alongside (the bench's own redis-server). */
   readonly companionPid?: number | undefined;
+  /** The process `stop()` ends (absent for the backend, which runs throughout). */
+  readonly process?: ChildProcess;
   stop(): void;
 }
 
@@ -161,7 +171,7 @@ http {
   children.push(child);
   const url = `http://127.0.0.1:${port}`;
   await waitReady(`${url}/health`, 'nginx');
-  return { name: 'nginx (1 worker)', url, pid: child.pid, stop: () => child.kill('SIGTERM') };
+  return { name: 'nginx (1 worker)', url, pid: child.pid, process: child, stop: () => child.kill('SIGTERM') };
 }
 
 async function startRouterProcess(name: string, backend: string, env: Record<string, string>, redisUrl?: string): Promise<Target> {
@@ -189,7 +199,7 @@ async function startRouterProcess(name: string, backend: string, env: Record<str
   children.push(child);
   const url = `http://127.0.0.1:${port}`;
   await waitReady(`${url}/readyz`, 'sluice-router');
-  return { name, url, pid: child.pid, ...(child.stdout === null ? {} : { gc: new ScavengeTally(child.stdout) }), stop: () => child.kill('SIGTERM') };
+  return { name, url, pid: child.pid, process: child, ...(child.stdout === null ? {} : { gc: new ScavengeTally(child.stdout) }), stop: () => child.kill('SIGTERM') };
 }
 
 /** The bare Fastify + undici proxy (`bare-proxy.ts`): what plain Node does on this box. */
@@ -200,7 +210,7 @@ async function startBareProxy(backend: string): Promise<Target> {
   children.push(child);
   const url = `http://127.0.0.1:${port}`;
   await waitReady(`${url}/readyz`, 'bare proxy');
-  return { name: 'bare Fastify + undici proxy', url, pid: child.pid, ...(child.stdout === null ? {} : { gc: new ScavengeTally(child.stdout) }), stop: () => child.kill('SIGTERM') };
+  return { name: 'bare Fastify + undici proxy', url, pid: child.pid, process: child, ...(child.stdout === null ? {} : { gc: new ScavengeTally(child.stdout) }), stop: () => child.kill('SIGTERM') };
 }
 
 /** Latency, CPU and GC of one target at the fixed rate (after its warm-up). */
@@ -208,6 +218,10 @@ async function measureFixedRate(target: Target): Promise<Omit<TargetResult, 'max
   // One pool for the warm-up and the timed run: the timed run starts on warm connections, so it
   // measures per-request overhead, not connection set-up (the same for every target).
   const pool = fixedRatePool(target.url);
+  if (warmupBurstMs > 0) {
+    process.stderr.write(`[bench] ${target.name}: warm-up burst, ${concurrency} connections for ${warmupBurstMs} ms (not measured)…\n`);
+    await maxThroughput(target.url, concurrency, warmupBurstMs);
+  }
   process.stderr.write(`[bench] ${target.name}: warm-up, ${warmupMs} ms at ${rps}/s (not measured)…\n`);
   await fixedRate(target.url, rps, warmupMs, {}, pool);
   process.stderr.write(`[bench] ${target.name}: fixed rate ${rps}/s for ${durationMs} ms…\n`);
@@ -249,54 +263,81 @@ async function redisServerPid(url: string): Promise<number | undefined> {
   }
 }
 
-const started: Target[] = [];
+/** A target the bench can start (again): one process per phase and round, so that only the measured target runs. */
+interface TargetSpec {
+  readonly name: string;
+  start(): Promise<Target>;
+}
+
+/** Stops a target and waits for its processes to exit (a SIGKILLed nginx master leaves its worker running). */
+async function stopTarget(target: Target): Promise<void> {
+  target.stop();
+  if (target.process !== undefined) await exited([target.process], 3000);
+}
+
 const results: TargetResult[] = [];
 let redis: Awaited<ReturnType<typeof startRedis>> | null = null;
-let redisCleanup: (() => Promise<void>) | null = null;
+const redisKeyPrefixes: string[] = [];
 try {
   const backend = await startBackend();
-  started.push(backend);
+  const backendTarget: Target = { ...backend, stop: () => undefined };
+  const specs: TargetSpec[] = [{ name: backend.name, start: async () => backendTarget }];
   if (targets.has('nginx')) {
-    const nginx = await startNginx(Number(new URL(backend.url).port));
-    if (nginx) started.push(nginx);
+    if (spawnSync('sh', ['-c', 'command -v nginx']).status === 0) specs.push({ name: 'nginx (1 worker)', start: async () => (await startNginx(Number(new URL(backend.url).port)))! });
     else process.stderr.write('[bench] nginx not on PATH: skipped\n');
   }
-  if (targets.has('bare')) started.push(await startBareProxy(backend.url));
-  if (targets.has('memory')) started.push(await startRouterProcess('sluice-router, memory', backend.url, { LOG_LEVEL: 'warn' }));
+  if (targets.has('bare')) specs.push({ name: 'bare Fastify + undici proxy', start: () => startBareProxy(backend.url) });
+  if (targets.has('memory')) specs.push({ name: 'sluice-router, memory', start: () => startRouterProcess('sluice-router, memory', backend.url, { LOG_LEVEL: 'warn' }) });
   if (targets.has('redis')) {
-    redis = await startRedis();
-    const keyPrefix = uniqueKeyPrefix('bench-overhead');
-    const redisUrl = redis.url;
-    const router = await startRouterProcess(`sluice-router, Redis (${redis.source})`, backend.url, { LOG_LEVEL: 'warn', SLUICE_REDIS_KEY_PREFIX: keyPrefix }, redisUrl);
+    const server = await startRedis();
+    redis = server;
     // Only a redis-server this bench started is metered: a shared one (REDIS_URL) serves others too.
-    started.push(redis.source === 'redis-server' ? { ...router, companionPid: await redisServerPid(redisUrl) } : router);
-    redisCleanup = async () => {
-      const client = createRedisClient({ mode: 'single', url: redisUrl });
-      await deletePoolKeys(client, new PoolKeys(keyPrefix, 'bench'));
-      await closeRedisClient(client);
-    };
+    const companionPid = server.source === 'redis-server' ? await redisServerPid(server.url) : undefined;
+    const name = `sluice-router, Redis (${server.source})`;
+    specs.push({
+      name,
+      start: async () => {
+        const keyPrefix = uniqueKeyPrefix('bench-overhead');
+        redisKeyPrefixes.push(keyPrefix);
+        const router = await startRouterProcess(name, backend.url, { LOG_LEVEL: 'warn', SLUICE_REDIS_KEY_PREFIX: keyPrefix }, server.url);
+        return { ...router, companionPid };
+      },
+    });
   }
 
+  // Only the backend and the measured target run at any time: an idle router is not idle (metrics
+  // scrapes every 50 ms, store polls every 100 ms) and would take CPU from the one being measured.
   const fixedResults: Awaited<ReturnType<typeof measureFixedRate>>[] = [];
-  for (const target of started) fixedResults.push(await measureFixedRate(target));
+  for (const spec of specs) {
+    const target = await spec.start();
+    fixedResults.push(await measureFixedRate(target));
+    await stopTarget(target);
+  }
 
-  const rounds = new Map<Target, number[]>(started.map((t) => [t, []]));
-  const errors = new Map<Target, number>(started.map((t) => [t, 0]));
+  const rounds = specs.map((): number[] => []);
+  const errors = specs.map(() => 0);
   for (let round = 1; round <= maxRounds; round++) {
-    for (const target of started) {
+    for (const [i, spec] of specs.entries()) {
+      const target = await spec.start();
+      if (warmupBurstMs > 0) await maxThroughput(target.url, concurrency, warmupBurstMs);
       process.stderr.write(`[bench] max throughput, round ${round}/${maxRounds}: ${target.name}, ${concurrency} connections for ${maxDurationMs} ms…\n`);
       const max = await maxThroughput(target.url, concurrency, maxDurationMs);
-      rounds.get(target)!.push(max.rps);
-      errors.set(target, errors.get(target)! + max.errors);
+      rounds[i]!.push(max.rps);
+      errors[i]! += max.errors;
+      await stopTarget(target);
     }
   }
-  started.forEach((target, i) => {
-    const maxRpsRounds = rounds.get(target)!;
-    results.push({ ...fixedResults[i]!, maxRps: median(maxRpsRounds), maxRpsRounds, maxErrors: errors.get(target)! });
+  specs.forEach((_spec, i) => {
+    const maxRpsRounds = rounds[i]!;
+    results.push({ ...fixedResults[i]!, maxRps: median(maxRpsRounds), maxRpsRounds, maxErrors: errors[i]! });
   });
-  await redisCleanup?.();
+  if (redis !== null && redisKeyPrefixes.length > 0) {
+    const client = createRedisClient({ mode: 'single', url: redis.url });
+    for (const keyPrefix of redisKeyPrefixes) await deletePoolKeys(client, new PoolKeys(keyPrefix, 'bench'));
+    await closeRedisClient(client);
+  }
 } finally {
-  for (const target of started) target.stop();
+  for (const c of children) if (c.exitCode === null) c.kill('SIGTERM');
   // SIGTERM first and wait: a SIGKILLed nginx master leaves its worker running (and holding our stdout).
   await exited(children, 3000);
   killAll();
@@ -311,7 +352,7 @@ const cpuCell = (r: TargetResult): string => {
   return r.redisCpuUsPerRequest === undefined || r.redisCpuUsPerRequest === null ? own : `${own} + Redis ${r.redisCpuUsPerRequest.toFixed(0)}`;
 };
 const lines = [
-  `Fixed rate ${rps} req/s for ${durationMs} ms after a ${warmupMs} ms warm-up (open loop, latency from the scheduled send); CPU: the target's process tree, user + system, over the fixed-rate run. Max throughput: ${concurrency} connections, closed loop, ${maxDurationMs} ms, median of ${maxRounds} round-robin round(s). ${cpus().length} CPUs, Node ${process.version}.`,
+  `Fixed rate ${rps} req/s for ${durationMs} ms after a warm-up of ${warmupBurstMs} ms closed loop + ${warmupMs} ms at the fixed rate (open loop, latency from the scheduled send); CPU: the target's process tree, user + system, over the fixed-rate run. Max throughput: ${concurrency} connections, closed loop, ${maxDurationMs} ms, median of ${maxRounds} round-robin round(s). ${cpus().length} CPUs, Node ${process.version}.`,
   '',
   '| target | p50 ms | p99 ms | added p50 ms | added p99 ms | errors | achieved req/s | CPU µs/request | max req/s (rounds) | % of nginx max |',
   '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
@@ -340,7 +381,7 @@ if (traced.length > 0) {
 }
 console.log(lines.join('\n'));
 if (values.json) {
-  writeFileSync(values.json, JSON.stringify({ rps, durationMs, warmupMs, maxDurationMs, maxRounds, concurrency, cpus: cpus().length, node: process.version, results }, null, 2));
+  writeFileSync(values.json, JSON.stringify({ rps, durationMs, warmupBurstMs, warmupMs, maxDurationMs, maxRounds, concurrency, cpus: cpus().length, node: process.version, results }, null, 2));
   console.log(`\nwrote ${values.json}`);
 }
 process.exit(0);
