@@ -120,23 +120,32 @@ async function handleInference(deps: RouterDeps, kind: Kind, req: FastifyRequest
     req.headers,
   );
 
-  // Started before the admit so that both Redis scripts are in flight together (one round trip).
-  const earlyPrefix = lookupPrefix(deps, ctx);
+  // The prefix lookup and the admit go out together: in Redis mode both scripts leave in one socket
+  // write and share one round trip.
+  let earlyPrefix!: Promise<PrefixWithLoad | null>; // set synchronously by the callback below
+  const admitting = deps.sendTogether((): Promise<FlowAdmission> => {
+    earlyPrefix = lookupPrefix(deps, ctx);
+    try {
+      return admitTraced(trace, () =>
+        deps.controller.admit({
+          requestId: flowRequestId,
+          flow: { fairnessId: identity.fairnessId, priority: resolution.priority },
+          bytes: raw.length,
+          tokens: {
+            uncachedPromptTokens: body.promptTokens,
+            expectedOutputTokens: Math.min(body.maxTokens ?? DEFAULT_EXPECTED_OUTPUT_TOKENS, DEFAULT_EXPECTED_OUTPUT_TOKENS * 4),
+          },
+          ...(identity.sloTtftMs === undefined ? {} : { sloTtftMs: identity.sloTtftMs }),
+          receivedAtMs,
+        }, abort),
+      );
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  });
   let admission: FlowAdmission;
   try {
-    admission = await admitTraced(trace, () =>
-      deps.controller.admit({
-        requestId: flowRequestId,
-        flow: { fairnessId: identity.fairnessId, priority: resolution.priority },
-        bytes: raw.length,
-        tokens: {
-          uncachedPromptTokens: body.promptTokens,
-          expectedOutputTokens: Math.min(body.maxTokens ?? DEFAULT_EXPECTED_OUTPUT_TOKENS, DEFAULT_EXPECTED_OUTPUT_TOKENS * 4),
-        },
-        ...(identity.sloTtftMs === undefined ? {} : { sloTtftMs: identity.sloTtftMs }),
-        receivedAtMs,
-      }, abort),
-    );
+    admission = await admitting;
   } catch (error) {
     ctx.log.error({ err: error }, 'flow control store call failed');
     await rateReservation?.settle(0);
