@@ -32,8 +32,9 @@ export function fixedRatePool(url: string): Pool {
 /**
  * Open-loop load at a FIXED arrival rate (requests are sent on schedule whether or not earlier ones
  * finished, so a slow server shows up as latency, not as a lower rate). Latency is measured from the
- * scheduled send time (no coordinated omission), or from the actual send when that was earlier. With `shared`, the run uses (and leaves open) that
- * pool, so a warm-up run also warms the connections; otherwise it opens and closes its own.
+ * scheduled send time (no coordinated omission), or from the actual send when that was earlier.
+ * With `shared`, the run uses (and leaves open) that pool, so a warm-up run also warms the
+ * connections; otherwise it opens and closes its own.
  */
 export async function fixedRate(url: string, rps: number, durationMs: number, headers: Record<string, string> = {}, shared?: Pool): Promise<LatencySummary> {
   const pool = shared ?? fixedRatePool(url);

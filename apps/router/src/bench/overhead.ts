@@ -42,8 +42,7 @@ const { values } = parseArgs({
     'warmup-ms': { type: 'string', default: '3000' },
     /**
      * Closed-loop burst per target before its fixed-rate warm-up, not measured. V8 keeps optimising
-     * the router for tens of thousands of requests (CPU per request fell by a fifth between the
-     * first and the sixth 6,000-request block in one process); a burst gets it there sooner.
+     * the router for tens of thousands of requests, and a burst gets it there sooner.
      */
     'warmup-burst-ms': { type: 'string', default: '3000' },
     'max-duration-ms': { type: 'string', default: '3000' },

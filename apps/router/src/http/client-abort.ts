@@ -3,8 +3,9 @@ import type { CancelSignal } from '@sluice/flow-control';
 
 /**
  * "The client went away" for one request: a flag plus 'abort' listeners. The flow controller takes
- * it as its CancelSignal (it leaves the queue), and undici takes it as `signal` (undici accepts an
- * EventEmitter with `aborted` and aborts the upstream request on 'abort').
+ * it as its CancelSignal (the request leaves the queue), and the upstream exchange listens to it
+ * (proxy/upstream-exchange.ts aborts the upstream request). undici would also accept it as
+ * `signal` (an EventEmitter with `aborted`); client-abort.test.ts keeps that working.
  *
  * Deliberately not an AbortController. On Node 20, creating an AbortSignal makes V8's young-
  * generation GC copy whatever is live into the old space. `npm run bench:gc-patterns`: in 2 s, one

@@ -5,8 +5,8 @@ import type { RedisClient } from './redis-factory.ts';
 /**
  * Runs `send` with the client's socket corked, so that every command `send` issues synchronously
  * leaves in one socket write: one syscall here and one read on the server, instead of one each.
- * On this project's 2-core VM a loopback write cost about 40 µs of CPU, and the request path sends
- * two scripts at once (the admit and the prefix lookup).
+ * Socket writes are among the largest entries of the router's CPU profile, and the request path
+ * sends two scripts at once (the admit and the prefix lookup).
  *
  * Contract: only commands written synchronously inside `send` are batched (ioredis writes a
  * command during the call when the connection is ready; otherwise it queues it and nothing
