@@ -54,11 +54,6 @@ export interface RouterDeps {
   /** Uniform in [0, 1). */
   readonly random: () => number;
   readonly store: FlowStore;
-  /**
-   * Runs `send`; the Redis commands it issues synchronously leave in one socket write (Redis mode,
-   * single node or Sentinel; see writeTogether in @sluice/redis-store). Just calls `send` otherwise.
-   */
-  readonly sendTogether: <T>(send: () => T) => T;
   readonly controller: FlowController;
   readonly scheduler: Scheduler;
   readonly health: EndpointHealth;

@@ -6,7 +6,7 @@ import { formatHostPort } from '@sluice/config';
 import type { ResolvedRouterConfig } from '@sluice/config';
 import { createSystemClock, FlowController, MemoryFlowStore, MemoryTenantRateLimiter, timeSourceOf } from '@sluice/flow-control';
 import type { Clock, EndpointLoad as StoreEndpointLoad, FlowStore, InboxReader, TenantRateLimiter } from '@sluice/flow-control';
-import { closeRedisClient, createRedisClient, LeaderLease, RedisFlowStore, RedisInboxReader, RedisMetricsSnapshotStore, RedisPrefixIndex, RedisTenantRateLimiter, ScriptRegistry, writeTogether } from '@sluice/redis-store';
+import { closeRedisClient, createRedisClient, LeaderLease, RedisFlowStore, RedisInboxReader, RedisMetricsSnapshotStore, RedisPrefixIndex, RedisTenantRateLimiter, ScriptRegistry } from '@sluice/redis-store';
 import type { RedisClient, RedisConnectionConfig } from '@sluice/redis-store';
 import { ALWAYS_LEADER, buildScheduler, CapacityAutoTuner, createBuiltinRegistry, MemorySnapshotStore } from '@sluice/scheduling';
 import type { LeaderLeaseLike, MetricsSnapshotStore, PrefixIndex } from '@sluice/scheduling';
@@ -242,9 +242,7 @@ export async function startRouter(options: StartRouterOptions): Promise<RunningR
   const decisions = new DecisionLog(256);
   const auth = RequestAuth.create(config.auth, (objective) => models.objectivePriority(objective), metrics);
   logger.info({ mode: config.auth.mode, api_keys: config.auth.apiKeys.length, anonymous: config.auth.anonymous !== null, admin_guard: config.auth.mode !== 'trusted-headers' }, 'auth configured');
-  const commandClient = redis;
-  const sendTogether = <T>(send: () => T): T => (commandClient === null ? send() : writeTogether(commandClient, send));
-  const deps: RouterDeps = { config, replicaId, storeMode: redis === null ? 'memory' : 'redis', logger, metrics, tracing, clock, random, store, sendTogether, controller, scheduler, health, load, upstreams, models, lifecycle, prefix, poolMetrics, decisions, rateLimits, auth };
+  const deps: RouterDeps = { config, replicaId, storeMode: redis === null ? 'memory' : 'redis', logger, metrics, tracing, clock, random, store, controller, scheduler, health, load, upstreams, models, lifecycle, prefix, poolMetrics, decisions, rateLimits, auth };
   const app = buildRouter(deps);
 
   // Store snapshot loop: global in-flight per endpoint and endpoint-set reconciliation (another

@@ -2,7 +2,7 @@ export type { RedisConnectionConfig, RedisCommonOptions, RedisTlsOptions, Single
 export { parseHostPorts } from './connection/redis-config.ts';
 export type { RedisClient } from './connection/redis-factory.ts';
 export { createRedisClient, createBlockingClient, closeRedisClient, duplicateForBlocking, isCluster } from './connection/redis-factory.ts';
-export { writeTogether } from './connection/write-together.ts';
+export { TurnWriteBatcher } from './connection/turn-write-batcher.ts';
 export type { LuaHeader, LuaHeaderEntry, LuaReturnEntry } from './scripts/lua-header.ts';
 export { parseLuaHeader, LuaHeaderError } from './scripts/lua-header.ts';
 export type { LuaScript } from './scripts/lua-loader.ts';

@@ -12,6 +12,9 @@ export type RelayOutcome =
   | { readonly kind: 'upstream-error'; readonly status: number; readonly tap: UsageTap | null; readonly error?: unknown };
 
 /** The SSE event the client gets when the engine dies mid-stream (then the stream ends cleanly). */
+/** The relay's `resolve` until `run()` sets the real one. */
+function ignoreOutcome(): void {}
+
 function streamErrorEvent(message: string): string {
   const body = { error: { message, type: 'server_error', param: null, code: 'upstream_stream_error' } };
   return `data: ${JSON.stringify(body)}\n\n`;
@@ -31,18 +34,16 @@ export class ResponseRelay implements BodySink {
   private readonly head: UpstreamHead;
   private readonly clock: Clock;
   private readonly ownHeaders: Readonly<Record<string, string>>;
-  private readonly clientAborted: () => boolean;
+  /** The client's abort state (routes pass the request's ClientAbort). */
+  private readonly clientAbort: { readonly aborted: boolean };
   private readonly tap = new UsageTap();
   private readonly isSse: boolean;
   private settled = false;
-  private resolve: (outcome: RelayOutcome) => void = () => undefined;
-  private readonly onDrain = (): void => this.exchange.resume();
-  private readonly onClose = (): void => {
-    if (this.res.writableFinished) return;
-    // Client went away: its ClientAbort aborts the exchange too; make sure we end here.
-    this.exchange.abort(new errors.RequestAbortedError());
-    this.settle({ kind: 'client-aborted', status: 499, tap: this.tap });
-  };
+  private resolve: (outcome: RelayOutcome) => void = ignoreOutcome;
+  // The two listeners are assigned in the constructor, not as arrow-function class fields: tsx names
+  // every such field with a defineProperty call per instance, and a relay is made per request.
+  private readonly onDrain: () => void;
+  private readonly onClose: () => void;
 
   constructor(options: {
     res: ServerResponse;
@@ -50,22 +51,29 @@ export class ResponseRelay implements BodySink {
     head: UpstreamHead;
     clock: Clock;
     headers: Readonly<Record<string, string>>;
-    clientAborted: () => boolean;
+    clientAbort: { readonly aborted: boolean };
   }) {
     this.res = options.res;
     this.exchange = options.exchange;
     this.head = options.head;
     this.clock = options.clock;
     this.ownHeaders = options.headers;
-    this.clientAborted = options.clientAborted;
+    this.clientAbort = options.clientAbort;
     this.isSse = String(options.head.headers['content-type'] ?? '').includes('text/event-stream');
+    this.onDrain = () => this.exchange.resume();
+    this.onClose = () => {
+      if (this.res.writableFinished) return;
+      // Client went away: its ClientAbort aborts the exchange too; make sure we end here.
+      this.exchange.abort(new errors.RequestAbortedError());
+      this.settle({ kind: 'client-aborted', status: 499, tap: this.tap });
+    };
   }
 
   run(): Promise<RelayOutcome> {
     return new Promise<RelayOutcome>((resolve) => {
       this.resolve = resolve;
       const { res } = this;
-      if (this.clientAborted() || res.destroyed) {
+      if (this.clientAbort.aborted || res.destroyed) {
         this.exchange.abort(new errors.RequestAbortedError());
         this.settle({ kind: 'client-aborted', status: 499, tap: this.tap });
         return;
@@ -91,7 +99,7 @@ export class ResponseRelay implements BodySink {
   /** BodySink: the upstream failed mid-body (or was aborted). */
   error(error: Error): void {
     const { res, tap } = this;
-    if (this.clientAborted() || res.destroyed) {
+    if (this.clientAbort.aborted || res.destroyed) {
       this.settle({ kind: 'client-aborted', status: 499, tap });
       return;
     }

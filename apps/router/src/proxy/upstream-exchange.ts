@@ -60,10 +60,12 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler {
   /** An abort that came before undici handed the request a connection (applied in onRequestStart). */
   #abortBeforeStart: Error | null = null;
   readonly #clientAbort: ClientAbort;
-  readonly #onClientAbort = (): void => this.abort(new errors.RequestAbortedError());
+  /** Assigned in the constructor, not as an arrow-function field (tsx names those per instance). */
+  readonly #onClientAbort: () => void;
 
   private constructor(clientAbort: ClientAbort) {
     this.#clientAbort = clientAbort;
+    this.#onClientAbort = () => this.abort(new errors.RequestAbortedError());
     this.head = new Promise<UpstreamHead>((resolve, reject) => {
       this.#resolveHead = resolve;
       this.#rejectHead = reject;

@@ -68,9 +68,8 @@ export class ModelResolver {
    */
   resolve(model: string, objectiveHeader: string | undefined, priorityCeiling?: number): ModelResolution | null {
     const headerPriority = objectiveHeader === undefined ? undefined : this.objectives.get(objectiveHeader);
-    const cap = (priority: number) => (priorityCeiling === undefined ? priority : Math.min(priority, priorityCeiling));
     if (this.models.size === 0) {
-      return { model, targetModel: model, priority: cap(headerPriority ?? 0), objective: headerPriority === undefined ? undefined : objectiveHeader };
+      return { model, targetModel: model, priority: capPriority(headerPriority ?? 0, priorityCeiling), objective: headerPriority === undefined ? undefined : objectiveHeader };
     }
     const entry = this.models.get(model);
     if (!entry) return null;
@@ -78,7 +77,7 @@ export class ModelResolver {
     return {
       model,
       targetModel: this.pickTarget(entry.model, entry.totalWeight),
-      priority: cap(useHeader ? headerPriority : entry.model.priority),
+      priority: capPriority(useHeader ? headerPriority : entry.model.priority, priorityCeiling),
       objective: useHeader ? objectiveHeader : (entry.model.objective ?? undefined),
     };
   }
@@ -94,4 +93,9 @@ export class ModelResolver {
     }
     return targets[targets.length - 1]!.name;
   }
+}
+
+/** `priority`, lowered to the credential's ceiling when there is one. */
+function capPriority(priority: number, ceiling: number | undefined): number {
+  return ceiling === undefined ? priority : Math.min(priority, ceiling);
 }

@@ -120,32 +120,25 @@ async function handleInference(deps: RouterDeps, kind: Kind, req: FastifyRequest
     req.headers,
   );
 
-  // The prefix lookup and the admit go out together: in Redis mode both scripts leave in one socket
-  // write and share one round trip.
-  let earlyPrefix!: Promise<PrefixWithLoad | null>; // set synchronously by the callback below
-  const admitting = deps.sendTogether((): Promise<FlowAdmission> => {
-    earlyPrefix = lookupPrefix(deps, ctx);
-    try {
-      return admitTraced(trace, () =>
-        deps.controller.admit({
-          requestId: flowRequestId,
-          flow: { fairnessId: identity.fairnessId, priority: resolution.priority },
-          bytes: raw.length,
-          tokens: {
-            uncachedPromptTokens: body.promptTokens,
-            expectedOutputTokens: Math.min(body.maxTokens ?? DEFAULT_EXPECTED_OUTPUT_TOKENS, DEFAULT_EXPECTED_OUTPUT_TOKENS * 4),
-          },
-          ...(identity.sloTtftMs === undefined ? {} : { sloTtftMs: identity.sloTtftMs }),
-          receivedAtMs,
-        }, abort),
-      );
-    } catch (error) {
-      return Promise.reject(error);
-    }
-  });
+  // The prefix lookup starts before the admit: in Redis mode both scripts leave in one socket write
+  // (ScriptRegistry batches the calls of an event-loop turn) and share one round trip. It never
+  // rejects (a failed lookup is logged and yields null).
+  const earlyPrefix = lookupPrefix(deps, ctx);
   let admission: FlowAdmission;
   try {
-    admission = await admitting;
+    admission = await admitTraced(trace, () =>
+      deps.controller.admit({
+        requestId: flowRequestId,
+        flow: { fairnessId: identity.fairnessId, priority: resolution.priority },
+        bytes: raw.length,
+        tokens: {
+          uncachedPromptTokens: body.promptTokens,
+          expectedOutputTokens: Math.min(body.maxTokens ?? DEFAULT_EXPECTED_OUTPUT_TOKENS, DEFAULT_EXPECTED_OUTPUT_TOKENS * 4),
+        },
+        ...(identity.sloTtftMs === undefined ? {} : { sloTtftMs: identity.sloTtftMs }),
+        receivedAtMs,
+      }, abort),
+    );
   } catch (error) {
     ctx.log.error({ err: error }, 'flow control store call failed');
     await rateReservation?.settle(0);
@@ -254,7 +247,7 @@ async function proxyAndRelease(deps: RouterDeps, ctx: RequestContext, reply: Fas
           'x-sluice-replica': deps.replicaId,
           'x-request-id': ctx.requestId,
         },
-        clientAborted: () => ctx.abort.aborted,
+        clientAbort: ctx.abort,
       });
       outcome = await relay.run();
       upstreamSpan?.finished(outcome.status, outcome);

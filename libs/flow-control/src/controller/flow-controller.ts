@@ -145,15 +145,11 @@ export class FlowController {
         aborted: false,
         unknownOnce: false,
         timer: null,
-        detach: () => undefined,
+        detach: noDetach,
         resolve,
       };
       this.waiters.set(req.requestId, w);
-      if (signal) {
-        const onAbort = (): void => this.onAbort(w);
-        signal.addEventListener('abort', onAbort, { once: true });
-        w.detach = () => signal.removeEventListener('abort', onAbort);
-      }
+      if (signal) w.detach = listenForAbort(signal, () => this.onAbort(w));
       this.store
         .admit({
           requestId: req.requestId,
@@ -466,4 +462,17 @@ export class FlowController {
       // Observer hooks must not break flow control.
     }
   }
+}
+
+/** A waiter's `detach` when it has no signal. */
+function noDetach(): void {}
+
+/**
+ * Adds `onAbort` to `signal` once and returns what removes it. A function of its own so that the
+ * listener is an anonymous argument: tsx names every closure bound to a name with a defineProperty
+ * call, and admit() runs per request.
+ */
+function listenForAbort(signal: CancelSignal, onAbort: () => void): () => void {
+  signal.addEventListener('abort', onAbort, { once: true });
+  return () => signal.removeEventListener('abort', onAbort);
 }

@@ -98,9 +98,6 @@ function read(r: Reader): unknown {
   if ((t & 0xf0) === 0x80) return readMap(r, t & 0x0f);
   if ((t & 0xf0) === 0x90) return readArray(r, t & 0x0f);
   if ((t & 0xe0) === 0xa0) return readString(r, t & 0x1f);
-  const u8 = () => b[r.pos++]!;
-  const u16 = () => ((r.pos += 2), b.readUInt16BE(r.pos - 2));
-  const u32 = () => ((r.pos += 4), b.readUInt32BE(r.pos - 4));
   switch (t) {
     case 0xc0:
       return null;
@@ -110,23 +107,23 @@ function read(r: Reader): unknown {
       return true;
     case 0xc4:
     case 0xd9:
-      return readString(r, u8());
+      return readString(r, u8(r));
     case 0xc5:
     case 0xda:
-      return readString(r, u16());
+      return readString(r, u16(r));
     case 0xc6:
     case 0xdb:
-      return readString(r, u32());
+      return readString(r, u32(r));
     case 0xca:
       return (r.pos += 4), b.readFloatBE(r.pos - 4);
     case 0xcb:
       return (r.pos += 8), b.readDoubleBE(r.pos - 8);
     case 0xcc:
-      return u8();
+      return u8(r);
     case 0xcd:
-      return u16();
+      return u16(r);
     case 0xce:
-      return u32();
+      return u32(r);
     case 0xcf:
       return (r.pos += 8), Number(b.readBigUInt64BE(r.pos - 8));
     case 0xd0:
@@ -138,16 +135,32 @@ function read(r: Reader): unknown {
     case 0xd3:
       return (r.pos += 8), Number(b.readBigInt64BE(r.pos - 8));
     case 0xdc:
-      return readArray(r, u16());
+      return readArray(r, u16(r));
     case 0xdd:
-      return readArray(r, u32());
+      return readArray(r, u32(r));
     case 0xde:
-      return readMap(r, u16());
+      return readMap(r, u16(r));
     case 0xdf:
-      return readMap(r, u32());
+      return readMap(r, u32(r));
     default:
       throw new Error(`msgpack: unsupported type byte 0x${t.toString(16)}`);
   }
+}
+
+// Top-level, not closures inside read(): read() runs per value of every script reply, and a closure
+// made there per call is an allocation (and a name-setting call under tsx) per value.
+function u8(r: Reader): number {
+  return r.buf[r.pos++]!;
+}
+
+function u16(r: Reader): number {
+  r.pos += 2;
+  return r.buf.readUInt16BE(r.pos - 2);
+}
+
+function u32(r: Reader): number {
+  r.pos += 4;
+  return r.buf.readUInt32BE(r.pos - 4);
 }
 
 function readString(r: Reader, length: number): string {

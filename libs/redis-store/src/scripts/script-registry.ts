@@ -1,5 +1,6 @@
 import type { RedisClient } from '../connection/redis-factory.ts';
 import { isCluster } from '../connection/redis-factory.ts';
+import { TurnWriteBatcher } from '../connection/turn-write-batcher.ts';
 import { loadLuaScripts } from './lua-loader.ts';
 import type { LuaScript } from './lua-loader.ts';
 
@@ -10,9 +11,13 @@ export type ScriptArg = string | number | Buffer;
  * node answers NOSCRIPT (script cache flushed, Redis restarted, failover, a new cluster node) the
  * call is retried once as EVAL, which also caches the script on that node, so later calls are
  * EVALSHA again. Safe to share across callers; holds no per-call state.
+ *
+ * The calls made in one event-loop turn leave in one socket write per client (TurnWriteBatcher):
+ * a call's command is written at the end of the turn it was made in, never later.
  */
 export class ScriptRegistry {
   readonly #scripts: Map<string, LuaScript>;
+  readonly #batcher = new TurnWriteBatcher();
 
   constructor(scripts: LuaScript[]) {
     this.#scripts = new Map(scripts.map((s) => [s.name, s]));
@@ -43,6 +48,7 @@ export class ScriptRegistry {
     if (keys.length !== script.numKeys) {
       throw new Error(`lua script ${name} takes ${script.numKeys} keys, got ${keys.length}`);
     }
+    this.#batcher.hold(client);
     try {
       return await client.evalsha(script.sha, script.numKeys, ...keys, ...args);
     } catch (error) {
@@ -57,6 +63,7 @@ export class ScriptRegistry {
     if (keys.length !== script.numKeys) {
       throw new Error(`lua script ${name} takes ${script.numKeys} keys, got ${keys.length}`);
     }
+    this.#batcher.hold(client);
     try {
       return await (client as unknown as BufferScripting).evalshaBuffer(script.sha, script.numKeys, ...keys, ...args);
     } catch (error) {
