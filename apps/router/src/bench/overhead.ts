@@ -1,6 +1,6 @@
 /**
  * `npm run bench:overhead -- [--json FILE] [--rps 1000] [--duration-ms 5000] [--warmup-burst-ms 3000] [--warmup-ms 3000] [--max-duration-ms 3000] [--max-rounds 3] [--concurrency 64]
- *   [--targets direct,nginx,bare,memory,redis] [--gc-trace] [--redis-auto-pipelining on|off]`
+ *   [--targets direct,nginx,bare,memory,lean,redis] [--gc-trace] [--redis-auto-pipelining on|off]`
  *
  * Router overhead against a zero-latency backend, in one run: direct, through nginx (when on PATH),
  * through one `sluice-router` in memory mode and one with Redis (REDIS_URL, else a local
@@ -49,8 +49,12 @@ const { values } = parseArgs({
     /** Closed-loop rounds over all targets; each target's median max req/s is reported. */
     'max-rounds': { type: 'string', default: '3' },
     concurrency: { type: 'string', default: '64' },
-    /** Comma-separated subset of direct,nginx,bare,memory,redis (direct always runs: it is the baseline). */
-    targets: { type: 'string', default: 'direct,nginx,bare,memory,redis' },
+    /**
+     * Comma-separated subset of direct,nginx,bare,memory,lean,redis (direct always runs: it is the
+     * baseline). `lean`: a memory-mode router configured without the flowControl gate and with a
+     * picker-only scheduling profile.
+     */
+    targets: { type: 'string', default: 'direct,nginx,bare,memory,lean,redis' },
     /** Start the Node targets (bare proxy, routers) with --trace-gc-nvp and report their scavenges during the timed run. */
     'gc-trace': { type: 'boolean', default: false },
     /** Sets `redis.autoPipelining` of the Redis-mode router (on|off); unset = the router's default. */
@@ -58,7 +62,7 @@ const { values } = parseArgs({
   },
 });
 const rps = Number(values.rps);
-const KNOWN_TARGETS = ['direct', 'nginx', 'bare', 'memory', 'redis'];
+const KNOWN_TARGETS = ['direct', 'nginx', 'bare', 'memory', 'lean', 'redis'];
 const targets = new Set(values.targets.split(',').map((t) => t.trim()).filter((t) => t !== ''));
 for (const t of targets) if (!KNOWN_TARGETS.includes(t)) throw new Error(`--targets: unknown target "${t}" (expected some of ${KNOWN_TARGETS.join(',')})`);
 const gcTrace = values['gc-trace'];
@@ -80,6 +84,13 @@ interface TargetResult {
   /** Each round's max req/s, in round order. */
   readonly maxRpsRounds: readonly number[];
   readonly maxErrors: number;
+  /**
+   * CPU of the target's process tree during the max-throughput runs (median over the rounds): in
+   * cores (1.0 = one core busy the whole run) and µs per request; null off Linux. A Node target at
+   * about 1 core is bound by its one JavaScript thread, and its max req/s is then about 1 s over
+   * its µs per request.
+   */
+  readonly maxCpu: { readonly cores: number; readonly usPerRequest: number; readonly redisCores?: number; readonly redisUsPerRequest?: number } | null;
   /** CPU (user + system) the target's process tree spent per request in the timed fixed-rate run, µs; null off Linux. */
   readonly cpuUsPerRequest: number | null;
   /** Redis mode with a redis-server the bench started: that server's CPU per request in the same window, µs. */
@@ -173,7 +184,24 @@ http {
   return { name: 'nginx (1 worker)', url, pid: child.pid, process: child, stop: () => child.kill('SIGTERM') };
 }
 
-async function startRouterProcess(name: string, backend: string, env: Record<string, string>, redisUrl?: string): Promise<Target> {
+/**
+ * The router's endpointPicker in the bench. `full`: the flowControl gate on and the default
+ * scheduling profile (queue, KV-cache and prefix scorers; the prefix lookup runs). `lean`: the gate
+ * off and a profile with only max-score-picker (no scorer, no prefix lookup): what the request path
+ * costs without those features, from configuration alone.
+ */
+type PickerSetup = 'full' | 'lean';
+
+function endpointPicker(setup: PickerSetup): Record<string, unknown> {
+  const common = { apiVersion: 'inference.networking.x-k8s.io/v1alpha1', kind: 'EndpointPickerConfig' };
+  const detector = { type: 'concurrency-detector', parameters: { maxConcurrency: 100000 } };
+  if (setup === 'full') {
+    return { ...common, featureGates: ['flowControl'], plugins: [detector], flowControl: { saturationDetector: { pluginRef: 'concurrency-detector' } } };
+  }
+  return { ...common, plugins: [detector, { type: 'max-score-picker' }], schedulingProfiles: [{ name: 'default', plugins: [{ pluginRef: 'max-score-picker' }] }] };
+}
+
+async function startRouterProcess(name: string, backend: string, env: Record<string, string>, redisUrl?: string, setup: PickerSetup = 'full'): Promise<Target> {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'sluice-bench-router-'));
   const config = {
@@ -184,13 +212,7 @@ async function startRouterProcess(name: string, backend: string, env: Record<str
     pool: { name: 'bench', endpoints: [backend.replace('http://', '')] },
     auth: { mode: 'trusted-headers' },
     logging: { level: 'warn' },
-    endpointPicker: {
-      apiVersion: 'inference.networking.x-k8s.io/v1alpha1',
-      kind: 'EndpointPickerConfig',
-      featureGates: ['flowControl'],
-      plugins: [{ type: 'concurrency-detector', parameters: { maxConcurrency: 100000 } }],
-      flowControl: { saturationDetector: { pluginRef: 'concurrency-detector' } },
-    },
+    endpointPicker: endpointPicker(setup),
   };
   writeFileSync(join(dir, 'router.yaml'), JSON.stringify(config));
   const node = nodeTarget([ROUTER_BIN, '--config', join(dir, 'router.yaml')]);
@@ -213,7 +235,7 @@ async function startBareProxy(backend: string): Promise<Target> {
 }
 
 /** Latency, CPU and GC of one target at the fixed rate (after its warm-up). */
-async function measureFixedRate(target: Target): Promise<Omit<TargetResult, 'maxRps' | 'maxRpsRounds' | 'maxErrors'>> {
+async function measureFixedRate(target: Target): Promise<Omit<TargetResult, 'maxRps' | 'maxRpsRounds' | 'maxErrors' | 'maxCpu'>> {
   // One pool for the warm-up and the timed run: the timed run starts on warm connections, so it
   // measures per-request overhead, not connection set-up (the same for every target).
   const pool = fixedRatePool(target.url);
@@ -242,6 +264,24 @@ async function measureFixedRate(target: Target): Promise<Omit<TargetResult, 'max
     ...(companion === null ? {} : { redisCpuUsPerRequest: perRequest(companionMs) }),
     ...(scavenges === undefined ? {} : { scavenges }),
   };
+}
+
+/** CPU metered over one max-throughput run. */
+interface MaxRunCpu {
+  readonly elapsedMs: number;
+  readonly cpuMs: number;
+  readonly redisCpuMs: number | null;
+  readonly requests: number;
+}
+
+/** Medians over the rounds of the target's (and its redis-server's) cores and µs per request. */
+function summarizeMaxCpu(runs: readonly MaxRunCpu[]): TargetResult['maxCpu'] {
+  if (runs.length === 0) return null;
+  const perRequest = (ms: number, r: MaxRunCpu): number => (ms * 1000) / Math.max(1, r.requests);
+  const own = { cores: median(runs.map((r) => r.cpuMs / r.elapsedMs)), usPerRequest: median(runs.map((r) => perRequest(r.cpuMs, r))) };
+  const withRedis = runs.filter((r): r is MaxRunCpu & { redisCpuMs: number } => r.redisCpuMs !== null);
+  if (withRedis.length === 0) return own;
+  return { ...own, redisCores: median(withRedis.map((r) => r.redisCpuMs / r.elapsedMs)), redisUsPerRequest: median(withRedis.map((r) => perRequest(r.redisCpuMs, r))) };
 }
 
 function median(values: readonly number[]): number {
@@ -287,6 +327,8 @@ try {
   }
   if (targets.has('bare')) specs.push({ name: 'bare Fastify + undici proxy', start: () => startBareProxy(backend.url) });
   if (targets.has('memory')) specs.push({ name: 'sluice-router, memory', start: () => startRouterProcess('sluice-router, memory', backend.url, { LOG_LEVEL: 'warn' }) });
+  const leanName = 'sluice-router, memory, lean config (no flowControl gate, picker only)';
+  if (targets.has('lean')) specs.push({ name: leanName, start: () => startRouterProcess(leanName, backend.url, { LOG_LEVEL: 'warn' }, undefined, 'lean') });
   if (targets.has('redis')) {
     const server = await startRedis();
     redis = server;
@@ -315,12 +357,21 @@ try {
 
   const rounds = specs.map((): number[] => []);
   const errors = specs.map(() => 0);
+  const cpuRounds = specs.map((): MaxRunCpu[] => []);
   for (let round = 1; round <= maxRounds; round++) {
     for (const [i, spec] of specs.entries()) {
       const target = await spec.start();
       if (warmupBurstMs > 0) await maxThroughput(target.url, concurrency, warmupBurstMs);
       process.stderr.write(`[bench] max throughput, round ${round}/${maxRounds}: ${target.name}, ${concurrency} connections for ${maxDurationMs} ms…\n`);
+      const cpu = target.pid === undefined ? null : new CpuMeter(target.pid);
+      const companion = target.companionPid === undefined ? null : new CpuMeter(target.companionPid);
+      cpu?.start();
+      companion?.start();
+      const startedAt = performance.now();
       const max = await maxThroughput(target.url, concurrency, maxDurationMs);
+      const cpuMs = cpu?.stop() ?? null;
+      const companionMs = companion?.stop() ?? null;
+      if (cpuMs !== null) cpuRounds[i]!.push({ elapsedMs: performance.now() - startedAt, cpuMs, redisCpuMs: companionMs, requests: (max.rps * maxDurationMs) / 1000 });
       rounds[i]!.push(max.rps);
       errors[i]! += max.errors;
       await stopTarget(target);
@@ -328,7 +379,7 @@ try {
   }
   specs.forEach((_spec, i) => {
     const maxRpsRounds = rounds[i]!;
-    results.push({ ...fixedResults[i]!, maxRps: median(maxRpsRounds), maxRpsRounds, maxErrors: errors[i]! });
+    results.push({ ...fixedResults[i]!, maxRps: median(maxRpsRounds), maxRpsRounds, maxErrors: errors[i]!, maxCpu: summarizeMaxCpu(cpuRounds[i]!) });
   });
   if (redis !== null && redisKeyPrefixes.length > 0) {
     const client = createRedisClient({ mode: 'single', url: redis.url });
@@ -350,11 +401,17 @@ const cpuCell = (r: TargetResult): string => {
   const own = r.cpuUsPerRequest === null ? 'n/a' : r.cpuUsPerRequest.toFixed(0);
   return r.redisCpuUsPerRequest === undefined || r.redisCpuUsPerRequest === null ? own : `${own} + Redis ${r.redisCpuUsPerRequest.toFixed(0)}`;
 };
+const maxCpuCell = (r: TargetResult): string => {
+  const c = r.maxCpu;
+  if (c === null) return 'n/a';
+  const own = `${c.cores.toFixed(2)} (${c.usPerRequest.toFixed(0)})`;
+  return c.redisCores === undefined || c.redisUsPerRequest === undefined ? own : `${own} + Redis ${c.redisCores.toFixed(2)} (${c.redisUsPerRequest.toFixed(0)})`;
+};
 const lines = [
-  `Fixed rate ${rps} req/s for ${durationMs} ms after a warm-up of ${warmupBurstMs} ms closed loop + ${warmupMs} ms at the fixed rate (open loop, latency from the scheduled send); CPU: the target's process tree, user + system, over the fixed-rate run. Max throughput: ${concurrency} connections, closed loop, ${maxDurationMs} ms, median of ${maxRounds} round-robin round(s). ${cpus().length} CPUs, Node ${process.version}.`,
+  `Fixed rate ${rps} req/s for ${durationMs} ms after a warm-up of ${warmupBurstMs} ms closed loop + ${warmupMs} ms at the fixed rate (open loop, latency from the scheduled send); CPU: the target's process tree, user + system, over the fixed-rate run. Max throughput: ${concurrency} connections, closed loop, ${maxDurationMs} ms, median of ${maxRounds} round-robin round(s); CPU at max: the target's process tree in cores (µs/request), median of the rounds. ${cpus().length} CPUs, Node ${process.version}.`,
   '',
-  '| target | p50 ms | p99 ms | added p50 ms | added p99 ms | errors | achieved req/s | CPU µs/request | max req/s (rounds) | % of nginx max |',
-  '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+  '| target | p50 ms | p99 ms | added p50 ms | added p99 ms | errors | achieved req/s | CPU µs/request | max req/s (rounds) | % of nginx max | CPU at max: cores (µs/request) |',
+  '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
   ...results.map((r) =>
     [
       r.target,
@@ -367,6 +424,7 @@ const lines = [
       cpuCell(r),
       `${r.maxRps.toFixed(0)} (${r.maxRpsRounds.map((v) => v.toFixed(0)).join(', ')})`,
       nginxResult ? `${((100 * r.maxRps) / nginxResult.maxRps).toFixed(0)}%` : 'n/a',
+      maxCpuCell(r),
     ].join(' | ').replace(/^/, '| ').concat(' |'),
   ),
 ];
