@@ -6,7 +6,7 @@ import { formatHostPort } from '@sluice/config';
 import type { ResolvedRouterConfig } from '@sluice/config';
 import { createSystemClock, FlowController, MemoryFlowStore, MemoryTenantRateLimiter, timeSourceOf } from '@sluice/flow-control';
 import type { Clock, EndpointLoad as StoreEndpointLoad, FlowStore, InboxReader, TenantRateLimiter } from '@sluice/flow-control';
-import { closeRedisClient, createRedisClient, LeaderLease, RedisFlowStore, RedisInboxReader, RedisMetricsSnapshotStore, RedisPrefixIndex, RedisTenantRateLimiter, ScriptRegistry } from '@sluice/redis-store';
+import { closeRedisClient, createRedisClient, LeaderLease, RedisFlowStore, RedisInboxReader, RedisMetricsSnapshotStore, RedisPrefixIndex, RedisTenantRateLimiter, ScriptRegistry, TurnWriteBatcher } from '@sluice/redis-store';
 import type { RedisClient, RedisConnectionConfig } from '@sluice/redis-store';
 import { ALWAYS_LEADER, buildScheduler, CapacityAutoTuner, createBuiltinRegistry, MemorySnapshotStore } from '@sluice/scheduling';
 import type { LeaderLeaseLike, MetricsSnapshotStore, PrefixIndex } from '@sluice/scheduling';
@@ -96,9 +96,10 @@ export async function startRouter(options: StartRouterOptions): Promise<RunningR
     redis = createRedisClient({ ...(config.redis as RedisConnectionConfig), connectionName: `sluice:${replicaId}` });
     tracing.instrumentRedisClient(redis); // request-path commands become child spans (no-op when tracing is off)
     const keyPrefix = env['SLUICE_REDIS_KEY_PREFIX'] ?? 'sluice';
-    const redisStore = new RedisFlowStore({ client: redis, scripts: ScriptRegistry.fromDirectory(), keyPrefix, pool: poolName, config: flowConfig });
+    // One registry, so that one batcher sees every script call of a turn (sluice_redis_script_calls_per_write).
+    const scripts = ScriptRegistry.fromDirectory(undefined, new TurnWriteBatcher((commands) => metrics.redis.scriptCallsPerWrite.observe(commands)));
+    const redisStore = new RedisFlowStore({ client: redis, scripts, keyPrefix, pool: poolName, config: flowConfig });
     store = redisStore;
-    const scripts = ScriptRegistry.fromDirectory();
     const client = redis;
     globalPrefixIndex = (capacity) =>
       new RedisPrefixIndex({ client, scripts, keys: redisStore.keys, ...(capacity === undefined ? {} : { defaultCapacityBlocks: capacity }), inFlight: { key: redisStore.keys.flowKeys()[0]!, fieldPrefix: 'bl:' } });

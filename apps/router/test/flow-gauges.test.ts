@@ -77,4 +77,14 @@ describe('flow-control gauges (Redis store)', () => {
     }, { timeoutMs: 5000, what: 'the gauges to fall back to zero' });
     expect(after.saturation).toBeLessThan(1);
   });
+
+  it('count the script calls of each batched Redis write (sluice_redis_script_calls_per_write)', async () => {
+    const text = await (await fetch(`${router.url}/metrics`)).text();
+    const writes = metricValue(text, 'sluice_redis_script_calls_per_write_count', {}) ?? 0;
+    const calls = metricValue(text, 'sluice_redis_script_calls_per_write_sum', {}) ?? 0;
+    // The first test routed 4 requests: each made at least an admit and a release, in batches.
+    expect(writes).toBeGreaterThan(0);
+    expect(calls).toBeGreaterThanOrEqual(8);
+    expect(calls).toBeGreaterThanOrEqual(writes);
+  });
 });

@@ -44,8 +44,10 @@ describe.runIf(existsSync('/proc/self/io'))('TurnWriteBatcher (real Redis)', () 
   }
 
   it('sends the commands of one event-loop turn in one socket write, replies in order', async () => {
-    const batcher = new TurnWriteBatcher();
+    const flushes: number[] = [];
+    const batcher = new TurnWriteBatcher((commands) => flushes.push(commands));
     const batched = await twentyPingsAcrossMicrotasks(() => batcher.hold(client));
+    expect(flushes).toEqual([20]);
     const unbatched = await twentyPingsAcrossMicrotasks(() => undefined);
     const expected = Array.from({ length: 20 }, (_, i) => `m${i}`);
     expect(batched.replies).toEqual(expected);
@@ -55,21 +57,26 @@ describe.runIf(existsSync('/proc/self/io'))('TurnWriteBatcher (real Redis)', () 
     expect(unbatched.syscalls).toBeGreaterThanOrEqual(20);
   });
 
-  it('holds a lone command only until the end of the turn it was sent in', async () => {
-    const batcher = new TurnWriteBatcher();
+  it('holds a command only until the end of the turn it was sent in; one cork per socket per turn', async () => {
+    const flushes: number[] = [];
+    const batcher = new TurnWriteBatcher((commands) => flushes.push(commands));
     batcher.hold(client);
-    batcher.hold(client); // a second hold in the same turn does not cork twice
+    const first = client.ping('first');
+    batcher.hold(client); // a second hold in the same turn counts, but does not cork twice
     const reply = client.ping('alone');
     expect(batcher.heldSockets).toBe(1);
     expect(socket().writableCorked).toBe(1);
     await endOfTurn();
+    expect(flushes).toEqual([2]);
+    await expect(first).resolves.toBe('first');
     expect(batcher.heldSockets).toBe(0);
     expect(socket().writableCorked).toBe(0);
     await expect(reply).resolves.toBe('alone');
   });
 
   it('ScriptRegistry: script calls made across microtasks of one turn share one write', async () => {
-    const scripts = ScriptRegistry.fromDirectory();
+    const flushes: number[] = [];
+    const scripts = ScriptRegistry.fromDirectory(undefined, new TurnWriteBatcher((commands) => flushes.push(commands)));
     const lease = `${uniqueKeyPrefix('turn-batch')}:lease`;
     await client.set(lease, 'me', 'PX', 60_000);
     const before = writeSyscalls();
@@ -83,6 +90,7 @@ describe.runIf(existsSync('/proc/self/io'))('TurnWriteBatcher (real Redis)', () 
     // renewLeader answers 1 for the holder and 0 for anyone else: each call got its own reply.
     expect(await Promise.all(pending)).toEqual(Array.from({ length: 20 }, (_, i) => (i % 2 === 0 ? 1 : 0)));
     expect(syscalls).toBeLessThanOrEqual(2);
+    expect(flushes).toEqual([20]);
     await client.del(lease);
   });
 });

@@ -13,6 +13,7 @@ const EXPECTED: Record<string, [string, string[]]> = {
   sluice_flow_control_leases_in_flight: ['gauge', ['inference_pool']],
   sluice_flow_control_dispatch_batch_size: ['histogram', ['inference_pool']],
   sluice_flow_control_reaped_leases_total: ['counter', ['inference_pool', 'reason']],
+  sluice_redis_script_calls_per_write: ['histogram', []],
   inference_objective_request_total: ['counter', ['model_name', 'target_model_name', 'objective']],
   inference_objective_request_error_total: ['counter', ['model_name', 'target_model_name', 'objective', 'error_code']],
   inference_objective_request_duration_seconds: ['histogram', ['model_name', 'target_model_name', 'objective']],
@@ -48,6 +49,7 @@ function recordOneOfEach(metrics: ReturnType<typeof createMetrics>): void {
   metrics.flowControl.leasesInFlight.set({ inference_pool: 'demo' }, 8);
   metrics.flowControl.dispatchBatchSize.observe({ inference_pool: 'demo' }, 4);
   metrics.flowControl.reapedLeases.inc({ inference_pool: 'demo', reason: 'expired' });
+  metrics.redis.scriptCallsPerWrite.observe(12);
   const labels = metrics.requestLabels({ modelName: 'qwen', targetModelName: 'Qwen/Qwen3-32B', objective: 'premium-traffic' });
   metrics.requests.total.inc(labels);
   metrics.requests.errors.inc({ ...labels, error_code: '503' });

@@ -24,25 +24,44 @@ import type { RedisClient } from './redis-factory.ts';
  *   to the commands. A socket that closed meanwhile is uncorked harmlessly.
  * - Nested corks by other code (e.g. a MULTI) still flush when their own uncork and this one have run.
  *
- * One instance per owner (ScriptRegistry); no shared state between instances.
+ * Share one instance between the ScriptRegistries of a process (the router's runtime does): then
+ * `onFlush` sees each write's whole batch. No state is shared between instances.
  */
 export class TurnWriteBatcher {
-  readonly #held = new Set<Socket>();
+  /** Sockets corked in this turn, with the commands held on each. */
+  readonly #held = new Map<Socket, number>();
   #flushScheduled = false;
+  readonly #onFlush: ((commands: number) => void) | undefined;
 
   readonly #flush = (): void => {
     this.#flushScheduled = false;
-    for (const socket of this.#held) socket.uncork();
+    for (const [socket, commands] of this.#held) {
+      socket.uncork();
+      this.#onFlush?.(commands);
+    }
     this.#held.clear();
   };
 
-  /** Corks `client`'s socket until the end of this event-loop turn (once per socket per turn). */
+  /** `onFlush(commands)`: called once per socket write, with the number of commands held for it. */
+  constructor(onFlush?: (commands: number) => void) {
+    this.#onFlush = onFlush;
+  }
+
+  /**
+   * Corks `client`'s socket until the end of this event-loop turn (once per socket per turn) and
+   * counts one command for it.
+   */
   hold(client: RedisClient): void {
     if (isCluster(client)) return;
     const socket = (client as unknown as { stream?: Socket }).stream;
-    if (socket === undefined || typeof socket.cork !== 'function' || this.#held.has(socket)) return;
+    if (socket === undefined || typeof socket.cork !== 'function') return;
+    const held = this.#held.get(socket);
+    if (held !== undefined) {
+      this.#held.set(socket, held + 1);
+      return;
+    }
     socket.cork();
-    this.#held.add(socket);
+    this.#held.set(socket, 1);
     if (!this.#flushScheduled) {
       this.#flushScheduled = true;
       setImmediate(this.#flush);

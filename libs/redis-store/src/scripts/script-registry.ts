@@ -17,16 +17,18 @@ export type ScriptArg = string | number | Buffer;
  */
 export class ScriptRegistry {
   readonly #scripts: Map<string, LuaScript>;
-  readonly #batcher = new TurnWriteBatcher();
+  readonly #batcher: TurnWriteBatcher;
 
-  constructor(scripts: LuaScript[]) {
+  /** `batcher`: share one between the registries of a process (see TurnWriteBatcher); default: its own. */
+  constructor(scripts: LuaScript[], batcher: TurnWriteBatcher = new TurnWriteBatcher()) {
+    this.#batcher = batcher;
     this.#scripts = new Map(scripts.map((s) => [s.name, s]));
     if (this.#scripts.size !== scripts.length) throw new Error('duplicate lua script names');
   }
 
   /** Loads every script from lua/ (or `dir`). */
-  static fromDirectory(dir?: string): ScriptRegistry {
-    return new ScriptRegistry(loadLuaScripts(dir));
+  static fromDirectory(dir?: string, batcher?: TurnWriteBatcher): ScriptRegistry {
+    return new ScriptRegistry(loadLuaScripts(dir), batcher);
   }
 
   get(name: string): LuaScript {

@@ -61,6 +61,16 @@ export function createMetrics(options: CreateMetricsOptions = {}) {
     reapedLeases: new Counter<'inference_pool' | 'reason'>({ name: MetricName.reapedLeases, help: 'Leases reclaimed by the reaper (expired lease or dead replica).', labelNames: ['inference_pool', 'reason'], registers }),
   };
 
+  const redis = {
+    /** Redis mode: script calls that left in one socket write (one event-loop turn's batch). */
+    scriptCallsPerWrite: new FastHistogram({
+      name: MetricName.redisScriptCallsPerWrite,
+      help: 'Redis script calls sent in one socket write: the calls a replica made in one event-loop turn (Redis mode).',
+      buckets: [...Buckets.scriptCallsPerWrite],
+      registers,
+    }),
+  };
+
   const requestLabels: RequestLabel[] = ['model_name', 'target_model_name', 'objective'];
   const requests = {
     total: new FastCounter<RequestLabel>({ name: MetricName.requestTotal, help: 'Requests received, per model and objective.', labelNames: requestLabels, registers }),
@@ -161,6 +171,7 @@ export function createMetrics(options: CreateMetricsOptions = {}) {
   return {
     registry,
     flowControl,
+    redis,
     requests,
     pool,
     scheduler,

@@ -12,6 +12,7 @@ export const MetricName = {
   leasesInFlight: 'sluice_flow_control_leases_in_flight',
   dispatchBatchSize: 'sluice_flow_control_dispatch_batch_size',
   reapedLeases: 'sluice_flow_control_reaped_leases_total',
+  redisScriptCallsPerWrite: 'sluice_redis_script_calls_per_write',
   requestTotal: 'inference_objective_request_total',
   requestErrorTotal: 'inference_objective_request_error_total',
   requestDuration: 'inference_objective_request_duration_seconds',
@@ -76,6 +77,7 @@ export const Buckets = {
   pluginSeconds: [0.00001, 0.00002, 0.00005, 0.0001, 0.0002, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1],
   ratio: [0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1],
   dispatchBatchSize: [1, 2, 4, 8, 16, 32, 64, 128],
+  scriptCallsPerWrite: [1, 2, 4, 8, 16, 32, 64, 128, 256],
 } as const;
 
 /** Value that replaces a client-derived label once its cap is reached (reference §8). */
