@@ -122,7 +122,10 @@ describe('flow-control burst (best-effort, tenant-b)', () => {
     const perPod = await sims.stop();
     expect(statuses.filter((s) => s !== 200)).toEqual([]);
     expect(sims.maxTotal()).toBeLessThanOrEqual(MAX_CONCURRENCY * fleet.pods.length);
-    console.info(`2-replica burst: max in flight over all pods ${sims.maxTotal()}; max per pod ${JSON.stringify(Object.fromEntries(perPod))}`);
+    // The fleet-wide count comes from rounds in which no pod changed (see sim-sampler.ts): enough of
+    // them that a breach of the limit, which would last a whole request, could not slip through.
+    expect(sims.stableRounds()).toBeGreaterThanOrEqual(10);
+    console.info(`2-replica burst: max in flight over all pods ${sims.maxTotal()} (${sims.stableRounds()} exact rounds); max per pod ${JSON.stringify(Object.fromEntries(perPod))}`);
     await expectNoLeakedLease(router.url);
     await expectNoLeakedLease(second.url);
   });

@@ -79,7 +79,7 @@ export async function fixedRate(url: string, rps: number, durationMs: number, he
 }
 
 /** Closed loop with `concurrency` workers for `durationMs`: the maximum sustained requests/s. */
-export async function maxThroughput(url: string, concurrency: number, durationMs: number, headers: Record<string, string> = {}): Promise<{ rps: number; errors: number }> {
+export async function maxThroughput(url: string, concurrency: number, durationMs: number, headers: Record<string, string> = {}): Promise<{ rps: number; errors: number; requests: number }> {
   const pool = new Pool(url, { connections: concurrency, keepAliveTimeout: 30_000 });
   const allHeaders = { 'content-type': 'application/json', ...headers };
   let done = 0;
@@ -100,5 +100,5 @@ export async function maxThroughput(url: string, concurrency: number, durationMs
   );
   const elapsed = performance.now() - start;
   await pool.close();
-  return { rps: (done * 1000) / elapsed, errors };
+  return { rps: (done * 1000) / elapsed, errors, requests: done };
 }

@@ -371,7 +371,7 @@ try {
       const max = await maxThroughput(target.url, concurrency, maxDurationMs);
       const cpuMs = cpu?.stop() ?? null;
       const companionMs = companion?.stop() ?? null;
-      if (cpuMs !== null) cpuRounds[i]!.push({ elapsedMs: performance.now() - startedAt, cpuMs, redisCpuMs: companionMs, requests: (max.rps * maxDurationMs) / 1000 });
+      if (cpuMs !== null) cpuRounds[i]!.push({ elapsedMs: performance.now() - startedAt, cpuMs, redisCpuMs: companionMs, requests: max.requests });
       rounds[i]!.push(max.rps);
       errors[i]! += max.errors;
       await stopTarget(target);

@@ -10,8 +10,8 @@ import type { CancelSignal } from '@sluice/flow-control';
  * Deliberately not an AbortController. On Node 20, creating an AbortSignal makes V8's young-
  * generation GC copy whatever is live into the old space. `npm run bench:gc-patterns`: in 2 s, one
  * signal per iteration promoted 87 MB and ran about two thirds of the baseline's iterations; this
- * class promoted 3 MB, as much as the baseline, at over 90 %. With one signal per request, every request was promoted,
- * scavenges took 4–5 ms and full GCs followed. Nothing here allocates beyond the emitter itself.
+ * class promoted 3 MB, as much as the baseline, at over 90 %. With one signal per request, every
+ * request was promoted, scavenges took 4–5 ms and full GCs followed. Nothing here allocates beyond the emitter itself.
  *
  * Listeners run synchronously, once, on the first `abort()`; later calls do nothing.
  */

@@ -11,10 +11,10 @@ export type RelayOutcome =
   | { readonly kind: 'client-aborted'; readonly status: number; readonly tap: UsageTap | null }
   | { readonly kind: 'upstream-error'; readonly status: number; readonly tap: UsageTap | null; readonly error?: unknown };
 
-/** The SSE event the client gets when the engine dies mid-stream (then the stream ends cleanly). */
 /** The relay's `resolve` until `run()` sets the real one. */
 function ignoreOutcome(): void {}
 
+/** The SSE event the client gets when the engine dies mid-stream (then the stream ends cleanly). */
 function streamErrorEvent(message: string): string {
   const body = { error: { message, type: 'server_error', param: null, code: 'upstream_stream_error' } };
   return `data: ${JSON.stringify(body)}\n\n`;
@@ -80,7 +80,8 @@ export class ResponseRelay implements BodySink {
       }
       res.writeHead(this.head.statusCode, downstreamResponseHeaders(this.head.headers, this.ownHeaders));
       res.on('drain', this.onDrain);
-      res.once('close', this.onClose);
+      // `on`, not `once` (which wraps the listener per call): settle() removes it.
+      res.on('close', this.onClose);
       this.exchange.attach(this);
     });
   }

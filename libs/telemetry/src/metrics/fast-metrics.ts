@@ -41,9 +41,9 @@ const IDENTITY_CACHE_SIZE = 256;
 
 /**
  * The part of a Prometheus counter or histogram that the request path touches, without
- * prom-client's per-call label validation, key sorting and hashing (3–4 % of router CPU under load,
- * `npm run bench:overhead`): a series is found by joining its label values in the declared order,
- * and labels are validated once, when the series is created.
+ * prom-client's per-call label validation, key sorting and hashing (a visible share of the router's
+ * CPU profile under load): a series is found by joining its label values in the declared order, and
+ * labels are validated once, when the series is created.
  *
  * Registered on prom-client registries like any metric (`registerMetric`): `/metrics`, `get()`,
  * `reset()` and `getSingleMetric` work as for prom-client's own, and the text is the same line for
